@@ -1,0 +1,111 @@
+# heaplab's build matrix. Collectors (impl/gc/*.c) and allocators
+# (impl/alloc/*.c) are discovered from their files: every pair is a variant
+# with its own harness binary, build/bin/heaplab-<collector>+<allocator>.
+#
+#   make            build every variant
+#   make test       build and run every test (installs missing packages as root)
+#   make asan       the same tests, built with AddressSanitizer + UBSan
+#   make perf       the performance benchmark (ratios from one run)
+#   make deps       install (as root) or name the missing Debian packages
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+BUILD ?= build
+MODE ?= release
+
+ifeq ($(MODE),asan)
+OPTFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+# LTO lets the interface's small functions inline into the workloads.
+OPTFLAGS := -O2 -g -flto=auto
+endif
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS := -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(WARNINGS) -Iimpl -Iharness -MMD -MP
+LDFLAGS := $(OPTFLAGS)
+LDLIBS := -lm
+
+GCS := $(sort $(basename $(notdir $(wildcard impl/gc/*.c))))
+ALLOCS := $(sort $(basename $(notdir $(wildcard impl/alloc/*.c))))
+VARIANTS := $(foreach g,$(GCS),$(foreach a,$(ALLOCS),$(g)+$(a)))
+WORKLOADS := $(sort $(basename $(notdir $(wildcard harness/workloads/*.c))))
+
+objects = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+# A back end names the libraries it needs in a "// link: ..." line.
+alloc_libs = $(shell sed -n 's|^// link: ||p' impl/alloc/$(1).c)
+
+IMPL_COMMON := $(call objects,$(wildcard impl/*.c))
+WORKLOAD_OBJS := $(call objects,$(wildcard harness/workloads/*.c) harness/workload.c) $(BUILD)/obj/gen/workloads.o
+HARNESS_OBJS := $(call objects,$(filter-out harness/workload.c,$(wildcard harness/*.c))) $(WORKLOAD_OBJS)
+BINARIES := $(addprefix $(BUILD)/bin/heaplab-,$(VARIANTS))
+
+all: $(BINARIES)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The workload registry, rewritten only when the set of workloads changes.
+$(BUILD)/gen/workloads.c: FORCE
+	@mkdir -p $(@D)
+	@{ echo '#include "workload.h"'; \
+	   for w in $(WORKLOADS); do echo "extern const workload workload_$$w;"; done; \
+	   echo 'const workload *const all_workloads[] = {'; \
+	   for w in $(WORKLOADS); do echo "    &workload_$$w,"; done; \
+	   echo '    0,'; echo '};'; } > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+$(BUILD)/obj/gen/workloads.o: $(BUILD)/gen/workloads.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+define variant
+$(BUILD)/bin/heaplab-$(1)+$(2): $(HARNESS_OBJS) $(call objects,impl/gc/$(1).c impl/alloc/$(2).c) $(IMPL_COMMON)
+	@mkdir -p $$(@D)
+	$(CC) $(LDFLAGS) $$^ -o $$@ $(call alloc_libs,$(2)) $(LDLIBS)
+
+$(BUILD)/tests/conformance-$(1)+$(2): $(call objects,tests/conformance.c harness/cli.c) $(WORKLOAD_OBJS) $(call objects,impl/gc/$(1).c impl/alloc/$(2).c) $(IMPL_COMMON)
+	@mkdir -p $$(@D)
+	$(CC) $(LDFLAGS) $$^ -o $$@ $(call alloc_libs,$(2)) -lcmocka $(LDLIBS)
+
+$(BUILD)/bin/perf-$(1)+$(2): $(call objects,bench/perf.c) $(WORKLOAD_OBJS) $(call objects,impl/gc/$(1).c impl/alloc/$(2).c) $(IMPL_COMMON)
+	@mkdir -p $$(@D)
+	$(CC) $(LDFLAGS) $$^ -o $$@ $(call alloc_libs,$(2)) $(LDLIBS)
+endef
+$(foreach g,$(GCS),$(foreach a,$(ALLOCS),$(eval $(call variant,$(g),$(a)))))
+
+# Unit tests of one collector (over malloc) or one allocator: tests/test_<name>.c.
+define unit_test
+$(BUILD)/tests/test_$(1): $(call objects,tests/test_$(1).c $(2)) $(IMPL_COMMON)
+	@mkdir -p $$(@D)
+	$(CC) $(LDFLAGS) $$^ -o $$@ $(3) -lcmocka $(LDLIBS)
+endef
+$(foreach g,$(GCS),$(if $(wildcard tests/test_$(g).c),$(eval $(call unit_test,$(g),impl/gc/$(g).c impl/alloc/malloc.c))))
+$(foreach a,$(ALLOCS),$(if $(wildcard tests/test_$(a).c),$(eval $(call unit_test,$(a),impl/alloc/$(a).c,$(call alloc_libs,$(a))))))
+
+UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(foreach n,$(GCS) $(ALLOCS),$(wildcard tests/test_$(n).c)))
+CONFORMANCE := $(addprefix $(BUILD)/tests/conformance-,$(VARIANTS))
+
+deps:
+	@scripts/install-deps
+
+test: deps
+	@$(MAKE) --no-print-directory all tests
+	@BUILD=$(BUILD) MODE=$(MODE) tests/run $(UNIT_TESTS) $(CONFORMANCE)
+
+tests: $(UNIT_TESTS) $(CONFORMANCE)
+
+asan:
+	@$(MAKE) --no-print-directory MODE=asan BUILD=build/asan test
+
+perf: deps
+	@$(MAKE) --no-print-directory $(BUILD)/bin/perf-rc+malloc $(BUILD)/bin/perf-rcgen+malloc $(BUILD)/bin/perf-marksweep+malloc
+	@bench/perf $(BUILD)/bin
+
+clean:
+	rm -rf build
+
+FORCE:
+.PHONY: all deps test tests asan perf clean FORCE
+.DELETE_ON_ERROR:
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,35 @@
+/* The harness's command line: strict parsing, one clear line and exit
+ * status 2 for anything it does not understand. */
+#ifndef HEAPLAB_CLI_H
+#define HEAPLAB_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "object.h"
+#include "workload.h"
+
+#define EXIT_BAD_INPUT 2
+#define EXIT_OUT_OF_MEMORY 3
+
+typedef struct run_options {
+    const workload *workload;
+    workload_args args;
+    double params[32];
+    heap_config config;
+    double alloc_knobs[HEAP_MAX_KNOBS];
+    bool json;
+} run_options;
+
+/* Reports a bad-input error in one line and exits with status 2. */
+_Noreturn void cli_fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parses a whole decimal number in [min, max], or fails naming `what`. */
+uint64_t cli_parse_count(const char *text, const char *what, uint64_t min, uint64_t max);
+/* A byte count with an optional K, M or G suffix (powers of 1024). */
+uint64_t cli_parse_bytes(const char *text, const char *what, uint64_t min, uint64_t max);
+
+/* Parses `WORKLOAD [options]`. */
+void cli_parse_run(int argc, char **argv, run_options *options);
+
+#endif

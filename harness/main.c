@@ -1,0 +1,184 @@
+/*
+ * One harness binary per variant (collector + allocator): runs one workload
+ * in this process and prints a one-row summary.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "cli.h"
+#include "metrics.h"
+#include "object.h"
+#include "report.h"
+#include "workload.h"
+
+typedef struct run {
+    const run_options *options;
+    heap *heap;
+    metrics metrics;
+    uint64_t wall_started_ns, cpu_started_ns;
+    uint64_t wall_ns, cpu_ns;
+} run;
+
+static void stop_clocks(run *r) {
+    r->wall_ns = clock_ns(CLOCK_MONOTONIC) - r->wall_started_ns;
+    r->cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - r->cpu_started_ns;
+}
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: heaplab-%s+%s WORKLOAD [--size N] [--seed S] [--NAME=value ...]\n"
+            "           [--heap-limit BYTES] [--stress N] [--verify] [--json]\n"
+            "       heaplab-%s+%s --list | --describe WORKLOAD\n",
+            gc_name, alloc_name, gc_name, alloc_name);
+}
+
+static uint64_t peak_rss_bytes(void) {
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return (uint64_t)usage.ru_maxrss * 1024;
+}
+
+static void describe_knobs(const char *title, const knob *knobs) {
+    if (!knobs[0].name) return;
+    printf("%s:\n", title);
+    for (int i = 0; knobs[i].name; i++)
+        printf("  --%s=%g  (%g..%g%s)  %s\n", knobs[i].name, knobs[i].default_value, knobs[i].min, knobs[i].max,
+               knobs[i].integer ? ", whole" : "", knobs[i].help);
+}
+
+static void describe(const char *name) {
+    const workload *w = workload_find(name);
+    if (!w) cli_fail("unknown workload '%s' (try 'heaplab list')", name);
+    printf("%s: %s\n\n%s\n\n", w->name, w->summary, w->description);
+    printf("size:\n  --size=%llu  (1..%llu)  %s\n", (unsigned long long)w->default_size,
+           (unsigned long long)w->max_size, w->size_help);
+    describe_knobs("parameters", w->params);
+    if (w->small_args) printf("small run (the tests' size, fit for --stress 1 --verify):\n  %s\n", w->small_args);
+    describe_knobs("collector knobs (this variant)", gc_knobs);
+    describe_knobs("allocator knobs (this variant)", alloc_knobs);
+}
+
+static void params_text(const run_options *o, char *out, size_t size) {
+    size_t n = 0;
+    out[0] = '\0';
+    for (int i = 0; o->workload->params[i].name && n < size; i++)
+        n += (size_t)snprintf(out + n, size - n, "%s%s=%g", i ? ";" : "", o->workload->params[i].name, o->params[i]);
+}
+
+/* `leaks` is NULL when the run did not finish: then what is still live
+ * counts as not reclaimed. */
+static void summarise(run *r, const char *outcome, uint64_t checksum, const heap_stats *s, uint64_t footprint,
+                      const heap_leak_report *leaks) {
+    const run_options *o = r->options;
+    uint64_t wall_ns = r->wall_ns, cpu_ns = r->cpu_ns;
+    const heap_stats stats = *s;
+    char variant[96], text[96];
+    snprintf(variant, sizeof variant, "%s+%s", gc_name, alloc_name);
+
+    report rep = {0};
+    report_text(&rep, "variant", variant);
+    report_text(&rep, "workload", o->workload->name);
+    report_uint(&rep, "size", o->args.size);
+    report_uint(&rep, "seed", o->args.seed);
+    params_text(o, text, sizeof text);
+    report_text(&rep, "params", text);
+    report_text(&rep, "outcome", outcome);
+    snprintf(text, sizeof text, "%016llx", (unsigned long long)checksum);
+    report_text(&rep, "checksum", text);
+    report_uint(&rep, "wall_ns", wall_ns);
+    report_uint(&rep, "cpu_ns", cpu_ns);
+    report_uint(&rep, "gc_ns", r->metrics.gc_ns);
+    report_uint(&rep, "mutator_ns", wall_ns > r->metrics.gc_ns ? wall_ns - r->metrics.gc_ns : 0);
+    report_uint(&rep, "collections", stats.collections);
+    report_uint(&rep, "pauses", r->metrics.pauses);
+    report_uint(&rep, "max_pause_ns", r->metrics.max_pause_ns);
+    report_uint(&rep, "objects_allocated", stats.objects_allocated);
+    report_uint(&rep, "bytes_allocated", stats.bytes_allocated);
+    report_uint(&rep, "objects_freed", leaks ? leaks->objects_freed : stats.objects_freed);
+    report_uint(&rep, "bytes_freed", leaks ? leaks->bytes_freed : stats.bytes_freed);
+    report_uint(&rep, "peak_live_bytes", stats.peak_live_bytes);
+    report_uint(&rep, "footprint_bytes", footprint);
+    report_uint(&rep, "peak_rss_bytes", peak_rss_bytes());
+    report_uint(&rep, "leaked_objects", leaks ? leaks->objects_leaked : stats.live_objects);
+    report_uint(&rep, "leaked_bytes", leaks ? leaks->bytes_leaked : stats.live_bytes);
+    static const char *const generation_fields[HEAP_MAX_GENERATIONS][3] = {
+        {"gen0_collections", "gen0_collected", "gen0_uncollectable"},
+        {"gen1_collections", "gen1_collected", "gen1_uncollectable"},
+        {"gen2_collections", "gen2_collected", "gen2_uncollectable"},
+    };
+    for (int g = 0; g < HEAP_MAX_GENERATIONS; g++) {
+        report_uint(&rep, generation_fields[g][0], stats.generation[g].collections);
+        report_uint(&rep, generation_fields[g][1], stats.generation[g].collected);
+        report_uint(&rep, generation_fields[g][2], stats.generation[g].uncollectable);
+    }
+    report_uint(&rep, "objects_marked", stats.objects_marked);
+    report_uint(&rep, "heap_limit_bytes", stats.heap_limit_bytes);
+    report_write(&rep, stdout, o->json);
+}
+
+/* The heap could not satisfy an allocation even after a full collection:
+ * the run ends here, with what it measured so far. */
+_Noreturn static void out_of_memory(heap *h, size_t requested, void *data) {
+    run *r = data;
+    stop_clocks(r);
+    heap_stats stats;
+    heap_stats_get(h, &stats);
+    fprintf(stderr, "heaplab: out of memory: %s needs %zu more bytes with %llu live (heap limit %llu bytes)\n",
+            r->options->workload->name, requested, (unsigned long long)stats.live_bytes,
+            (unsigned long long)stats.heap_limit_bytes);
+    summarise(r, "out-of-memory", 0, &stats, alloc_footprint(), NULL);
+    exit(EXIT_OUT_OF_MEMORY);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_BAD_INPUT : 0;
+    }
+    if (strcmp(argv[1], "--list") == 0) {
+        for (int i = 0; all_workloads[i]; i++) printf("%s\t%s\n", all_workloads[i]->name, all_workloads[i]->summary);
+        return 0;
+    }
+    if (strcmp(argv[1], "--describe") == 0) {
+        if (argc != 3) cli_fail("--describe takes one workload name");
+        describe(argv[2]);
+        return 0;
+    }
+
+    run_options options;
+    cli_parse_run(argc - 1, argv + 1, &options);
+    for (int i = 0; alloc_knobs[i].name && i < HEAP_MAX_KNOBS; i++) alloc_set_knob(i, options.alloc_knobs[i]);
+
+    run r = {.options = &options};
+    gc_event_listener listener = metrics_listener(&r.metrics);
+    options.config.listener = &listener;
+    options.config.out_of_memory = out_of_memory;
+    options.config.out_of_memory_data = &r;
+    r.heap = heap_create(&options.config);
+    if (!r.heap) {
+        fprintf(stderr, "heaplab: cannot create the heap\n");
+        return EXIT_OUT_OF_MEMORY;
+    }
+
+    r.wall_started_ns = clock_ns(CLOCK_MONOTONIC);
+    r.cpu_started_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+    size_t depth = root_depth(r.heap);
+    uint64_t checksum = options.workload->run(r.heap, &options.args);
+    if (root_depth(r.heap) != depth) {
+        fprintf(stderr, "heaplab: workload %s left %zu root slots behind\n", options.workload->name,
+                root_depth(r.heap) - depth);
+        abort();
+    }
+    stop_clocks(&r);
+    heap_stats stats;
+    heap_stats_get(r.heap, &stats);
+    uint64_t footprint = alloc_footprint();
+    heap_leak_report leaks;
+    heap_destroy(r.heap, &leaks);
+    summarise(&r, "ok", checksum, &stats, footprint, &leaks);
+    return 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * What a collector reports as it works, to whoever listens (the harness times
+ * pauses and keeps histograms from these). Collectors never read clocks or
+ * keep metrics themselves: they only call the listener, so metrics change
+ * without touching a collector and a collector can be lifted into another
+ * program with a listener of its own.
+ *
+ * Every callback may be NULL. None of them may allocate from the heap.
+ */
+#ifndef HEAPLAB_EVENTS_H
+#define HEAPLAB_EVENTS_H
+
+#include <stdint.h>
+
+typedef struct gc_collection_summary {
+    int generation;            /* the oldest generation collected; -1 for a full heap */
+    uint64_t objects_examined; /* tracked or marked objects the collection looked at */
+    uint64_t objects_marked;   /* found live */
+    uint64_t bytes_marked;
+    uint64_t objects_freed;    /* reclaimed by this collection */
+    uint64_t bytes_freed;
+    uint64_t uncollectable;
+    uint64_t live_bytes_after; /* heap_stats.live_bytes when it ended */
+} gc_collection_summary;
+
+typedef struct gc_event_listener {
+    void *data;
+    void (*collection_begin)(void *data, int generation);
+    void (*collection_end)(void *data, const gc_collection_summary *summary);
+    /* A reference-count deallocation cascade: reported only when it frees
+     * more than one object, begun when the second object is found dead. */
+    void (*cascade_begin)(void *data);
+    void (*cascade_end)(void *data, uint64_t objects_freed, uint64_t bytes_freed);
+} gc_event_listener;
+
+#endif

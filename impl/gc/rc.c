@@ -1,0 +1,159 @@
+/*
+ * rc: pure reference counting. An object is freed the moment its count
+ * reaches zero; what it referenced is released in turn, iteratively, so a
+ * chain of ten million objects frees without deep recursion (CPython's
+ * "trashcan" solves the same problem). Cycles are never reclaimed: they are
+ * what heap_destroy reports as leaked.
+ */
+#include "../heap_base.h"
+
+const char gc_name[] = "rc";
+const char gc_description[] = "pure reference counting: frees at zero, iteratively; cycles leak";
+const bool gc_reclaims_cycles = false;
+const knob gc_knobs[] = {{NULL}};
+
+/* While an object waits on the release list its count is zero, so the same
+ * word links it to the next one: releasing needs no memory of its own. */
+typedef union rc_header {
+    uintptr_t refcount;
+    union rc_header *next_pending;
+} rc_header;
+
+struct heap {
+    heap_base base;
+};
+
+static inline rc_header *header_of(const obj *o) { return (rc_header *)o - 1; }
+static inline obj *object_of(rc_header *hd) { return (obj *)(hd + 1); }
+static inline size_t size_of(const obj *o) { return obj_footprint(sizeof(rc_header), o->nrefs, o->nbytes); }
+
+static uint64_t refcount_of(const obj *o) { return header_of(o)->refcount; }
+
+static void release_slow(heap *h, obj *o);
+
+static inline void incref(obj *o) {
+    if (o) header_of(o)->refcount++;
+}
+
+static inline void decref(heap *h, obj *o) {
+    if (o && --header_of(o)->refcount == 0) release_slow(h, o);
+}
+
+/* o's count just reached zero: free it and everything that dies with it. */
+__attribute__((noinline)) static void release_slow(heap *h, obj *o) {
+    heap_base *b = &h->base;
+    rc_header *pending = header_of(o);
+    pending->next_pending = NULL;
+    uint64_t freed = 0, bytes = 0;
+    bool cascade = false;
+    while (pending) {
+        rc_header *hd = pending;
+        pending = hd->next_pending;
+        obj *dead = object_of(hd);
+        for (uint32_t i = 0; i < dead->nrefs; i++) {
+            obj *child = dead->refs[i];
+            if (!child || --header_of(child)->refcount) continue;
+            if (!cascade) {
+                cascade = true;
+                if (b->listener.cascade_begin && !b->tearing_down) b->listener.cascade_begin(b->listener.data);
+            }
+            header_of(child)->next_pending = pending;
+            pending = header_of(child);
+        }
+        size_t size = size_of(dead);
+        heap_base_count_free(b, dead, size);
+        alloc_free(hd, size);
+        freed++;
+        bytes += size;
+    }
+    if (cascade && b->listener.cascade_end && !b->tearing_down)
+        b->listener.cascade_end(b->listener.data, freed, bytes);
+}
+
+heap *heap_create(const heap_config *config) {
+    heap *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    heap_base_init(&h->base, config);
+    return h;
+}
+
+static void check_heap(heap *h) { heap_base_check(&h->base, refcount_of, false); }
+
+void heap_collect(heap *h, int generation) {
+    /* Nothing to trace: a collection only counts, reports and verifies. */
+    heap_base_collection_begin(&h->base, generation);
+    gc_collection_summary summary = {.generation = generation};
+    heap_base_collection_end(&h->base, &summary);
+    if (h->base.config.verify) check_heap(h);
+}
+
+__attribute__((noinline)) static void before_checked_allocation(heap *h, size_t size) {
+    heap_base *b = &h->base;
+    if (heap_base_stress_due(b)) heap_collect(h, heap_base_stress_generation(b, 1));
+    if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
+}
+
+obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
+    if (UNLIKELY(nrefs > OBJ_MAX_REFS || nbytes > OBJ_MAX_BYTES)) heap_base_bad_shape(nrefs, nbytes);
+    size_t size = obj_footprint(sizeof(rc_header), nrefs, nbytes);
+    if (UNLIKELY(h->base.checked_allocation)) before_checked_allocation(h, size);
+    rc_header *hd = alloc_allocate(size);
+    if (UNLIKELY(!hd)) heap_base_out_of_memory(h, &h->base, size);
+    hd->refcount = 1; /* the root slot it is pushed into */
+    obj *o = object_of(hd);
+    o->nrefs = nrefs;
+    o->nbytes = nbytes;
+    memset(o->refs, 0, (size_t)nrefs * sizeof(obj *) + nbytes);
+    heap_base_count_allocation(&h->base, o, size);
+    root_stack_push(&h->base.roots, o);
+    return o;
+}
+
+void obj_set(heap *h, obj *o, uint32_t i, obj *value) {
+    incref(value); /* before the decrement: storing what the slot holds must not free it */
+    obj *old = o->refs[i];
+    o->refs[i] = value;
+    decref(h, old);
+}
+
+root root_push(heap *h, obj *o) {
+    incref(o);
+    root_stack_push(&h->base.roots, o);
+    return h->base.roots.depth - 1;
+}
+
+obj *root_get(heap *h, root r) { return *root_stack_slot(&h->base.roots, r); }
+
+void root_set(heap *h, root r, obj *o) {
+    obj **slot = root_stack_slot(&h->base.roots, r);
+    incref(o);
+    obj *old = *slot;
+    *slot = o;
+    decref(h, old);
+}
+
+void root_pop(heap *h, size_t n) {
+    root_stack *rs = &h->base.roots;
+    if (n > rs->depth) root_stack_bad_index(rs, rs->depth - n);
+    while (n--) decref(h, rs->slots[--rs->depth]);
+}
+
+size_t root_depth(heap *h) { return h->base.roots.depth; }
+
+void heap_stats_get(heap *h, heap_stats *stats) { heap_base_stats(&h->base, stats); }
+
+static void free_leaked(obj *o, uint64_t size, void *data) {
+    (void)data;
+    alloc_free(header_of(o), size);
+}
+
+void heap_destroy(heap *h, heap_leak_report *report) {
+    h->base.tearing_down = true;
+    root_pop(h, h->base.roots.depth);
+    /* Whatever is left is unreachable and kept alive by cycles. Without verify
+     * mode nothing lists those objects, so they stay allocated: a leak is
+     * what pure reference counting does, and the figure is the result. */
+    heap_base_finish(&h->base, report, free_leaked, NULL);
+    heap_base_release(&h->base);
+    free(h);
+}

@@ -1,0 +1,86 @@
+#include "heap_base.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void heap_config_init(heap_config *config) {
+    memset(config, 0, sizeof *config);
+    for (int i = 0; gc_knobs[i].name && i < HEAP_MAX_KNOBS; i++) config->knobs[i] = gc_knobs[i].default_value;
+}
+
+bool heap_config_set_knob(heap_config *config, const char *name, double value) {
+    int i = knob_find(gc_knobs, name);
+    if (i < 0 || i >= HEAP_MAX_KNOBS) return false;
+    config->knobs[i] = value;
+    return true;
+}
+
+void heap_base_init(heap_base *b, const heap_config *config) {
+    memset(b, 0, sizeof *b);
+    b->config = *config;
+    if (config->listener) b->listener = *config->listener;
+    root_stack_init(&b->roots);
+    registry_init(&b->registry);
+    b->stress_countdown = config->stress_interval;
+    b->checked_allocation = config->stress_interval || config->verify || config->heap_limit_bytes;
+}
+
+void heap_base_release(heap_base *b) {
+    root_stack_release(&b->roots);
+    registry_release(&b->registry);
+}
+
+void heap_base_bad_shape(uint32_t nrefs, uint32_t nbytes) {
+    fprintf(stderr, "heaplab: object of %u refs and %u bytes is past the limits (%u refs, %u bytes)\n", nrefs,
+            nbytes, OBJ_MAX_REFS, OBJ_MAX_BYTES);
+    abort();
+}
+
+void heap_base_out_of_memory(heap *h, heap_base *b, size_t requested) {
+    if (b->config.out_of_memory) b->config.out_of_memory(h, requested, b->config.out_of_memory_data);
+    fprintf(stderr, "heaplab: out of memory allocating %zu bytes (live %llu bytes, limit %zu)\n", requested,
+            (unsigned long long)b->live_bytes, b->config.heap_limit_bytes);
+    abort();
+}
+
+void heap_base_stats(const heap_base *b, heap_stats *s) {
+    memset(s, 0, sizeof *s);
+    s->objects_allocated = b->objects_allocated;
+    s->bytes_allocated = b->bytes_allocated;
+    s->objects_freed = b->objects_freed;
+    s->bytes_freed = b->bytes_freed;
+    s->live_objects = b->objects_allocated - b->objects_freed;
+    s->live_bytes = b->live_bytes;
+    s->peak_live_bytes = b->peak_live_bytes;
+    s->collections = b->collections;
+    s->heap_limit_bytes = b->config.heap_limit_bytes;
+}
+
+void heap_base_check(heap_base *b, uint64_t (*refcount)(const obj *o), bool expect_only_reachable) {
+    heap_check check = {
+        .collector = gc_name,
+        .roots = b->roots.slots,
+        .root_count = b->roots.depth,
+        .registry = &b->registry,
+        .live_objects = b->objects_allocated - b->objects_freed,
+        .live_bytes = b->live_bytes,
+        .refcount = refcount,
+        .expect_only_reachable = expect_only_reachable,
+    };
+    heap_check_run(&check);
+}
+
+void heap_base_finish(heap_base *b, heap_leak_report *report, void (*free_object)(obj *o, uint64_t size, void *data),
+                      void *data) {
+    heap_leak_report r = {
+        .objects_allocated = b->objects_allocated,
+        .bytes_allocated = b->bytes_allocated,
+        .objects_freed = b->objects_freed,
+        .bytes_freed = b->bytes_freed,
+        .objects_leaked = b->objects_allocated - b->objects_freed,
+        .bytes_leaked = b->live_bytes,
+    };
+    if (report) *report = r;
+    if (b->config.verify) registry_each(&b->registry, free_object, data);
+}

@@ -1,0 +1,101 @@
+/*
+ * What every collector's heap has in common: the root stack, the counters
+ * behind heap_stats, stress and verify mode, the listener and the
+ * out-of-memory path. A collector's `struct heap` starts with a heap_base.
+ */
+#ifndef HEAPLAB_HEAP_BASE_H
+#define HEAPLAB_HEAP_BASE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "object.h"
+#include "roots.h"
+#include "verify.h"
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+typedef struct heap_base {
+    root_stack roots;
+    heap_config config;
+    gc_event_listener listener; /* a copy; all-NULL when none was given */
+    uint64_t objects_allocated, bytes_allocated;
+    uint64_t objects_freed, bytes_freed;
+    uint64_t live_bytes, peak_live_bytes;
+    uint64_t collections;
+    uint64_t stress_countdown;    /* allocations left before a stress collection */
+    uint64_t stress_collections;
+    /* Allocation takes the slow path when any of these is on. */
+    bool checked_allocation;      /* stress, verify or a heap limit */
+    bool tearing_down;            /* heap_destroy: no events, no stress */
+    object_registry registry;     /* verify mode only */
+} heap_base;
+
+void heap_base_init(heap_base *b, const heap_config *config);
+void heap_base_release(heap_base *b);
+
+/* Aborts with a message: a workload asked for an object past the limits. */
+_Noreturn void heap_base_bad_shape(uint32_t nrefs, uint32_t nbytes);
+/* Calls the configured handler, which must not return; aborts otherwise. */
+_Noreturn void heap_base_out_of_memory(heap *h, heap_base *b, size_t requested);
+
+/* Stress mode: true when this allocation should be preceded by a collection. */
+static inline bool heap_base_stress_due(heap_base *b) {
+    if (!b->config.stress_interval || b->tearing_down) return false;
+    if (--b->stress_countdown) return false;
+    b->stress_countdown = b->config.stress_interval;
+    return true;
+}
+
+/* Which generation a stress collection collects: round-robin over every
+ * generation so that young and full collections are both exercised. */
+static inline int heap_base_stress_generation(heap_base *b, int generations) {
+    int g = (int)(b->stress_collections++ % (uint64_t)generations);
+    return g == generations - 1 ? -1 : g;
+}
+
+static inline bool heap_base_over_limit(const heap_base *b, size_t size) {
+    return b->config.heap_limit_bytes && b->live_bytes + size > b->config.heap_limit_bytes;
+}
+
+static inline void heap_base_count_allocation(heap_base *b, obj *o, size_t size) {
+    b->objects_allocated++;
+    b->bytes_allocated += size;
+    b->live_bytes += size;
+    if (b->live_bytes > b->peak_live_bytes) b->peak_live_bytes = b->live_bytes;
+    if (UNLIKELY(b->config.verify)) registry_add(&b->registry, o, size);
+}
+
+static inline void heap_base_count_free(heap_base *b, obj *o, size_t size) {
+    b->objects_freed++;
+    b->bytes_freed += size;
+    b->live_bytes -= size;
+    if (UNLIKELY(b->config.verify)) registry_remove(&b->registry, o);
+}
+
+static inline void heap_base_collection_begin(heap_base *b, int generation) {
+    b->collections++;
+    if (b->listener.collection_begin && !b->tearing_down) b->listener.collection_begin(b->listener.data, generation);
+}
+
+static inline void heap_base_collection_end(heap_base *b, gc_collection_summary *summary) {
+    summary->live_bytes_after = b->live_bytes;
+    if (b->listener.collection_end && !b->tearing_down) b->listener.collection_end(b->listener.data, summary);
+}
+
+/* The fields of heap_stats every collector fills the same way. */
+void heap_base_stats(const heap_base *b, heap_stats *stats);
+
+/* Verify mode's whole-heap check; `refcount` NULL for a tracing collector. */
+void heap_base_check(heap_base *b, uint64_t (*refcount)(const obj *o), bool expect_only_reachable);
+
+/* The leak report heap_destroy returns, once the collector has done its final
+ * collection; in verify mode it also frees what is left through free_object. */
+void heap_base_finish(heap_base *b, heap_leak_report *report, void (*free_object)(obj *o, uint64_t size, void *data),
+                      void *data);
+
+#endif

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Bad input to ./heaplab: one clear line on stderr naming the problem, exit
+# status 2, nothing on stdout. And the out-of-memory path: exit 3, a message,
+# the stats so far.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+passed=0 failed=0
+
+# expect STATUS STDERR-PATTERN -- ARGS...
+expect() {
+  local status=$1 pattern=$2 out err got
+  shift 3
+  out=$(mktemp) err=$(mktemp)
+  ./heaplab "$@" >"$out" 2>"$err"
+  got=$?
+  local problem=""
+  [ "$got" -eq "$status" ] || problem="exit $got, expected $status"
+  grep -Eq -- "$pattern" "$err" || problem="${problem:+$problem; }stderr does not match /$pattern/: $(head -c 200 "$err")"
+  if [ "$status" -eq 2 ]; then
+    [ "$(wc -l <"$err")" -eq 1 ] || problem="${problem:+$problem; }stderr has $(wc -l <"$err") lines"
+    [ ! -s "$out" ] || problem="${problem:+$problem; }stdout not empty"
+  fi
+  if [ -z "$problem" ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: heaplab $*: $problem"
+  fi
+  rm -f "$out" "$err"
+}
+
+v=rc+malloc
+expect 2 "unknown command 'frobnicate'" -- frobnicate
+expect 2 "usage: heaplab run" -- run
+expect 2 "usage: heaplab run" -- run $v
+expect 2 "unknown variant 'nosuch\+malloc'" -- run nosuch+malloc churn
+expect 2 "unknown workload 'nosuch'" -- run $v nosuch
+expect 2 "unknown workload 'nosuch'" -- describe nosuch
+expect 2 "describe takes one workload" -- describe
+expect 2 "list takes no arguments" -- list extra
+expect 2 "--size must be a whole number, not 'abc'" -- run $v churn --size abc
+expect 2 "--size must be a whole number, not '-5'" -- run $v churn --size=-5
+expect 2 "--size must be at least 1, not 0" -- run $v churn --size 0
+expect 2 "--size must be a whole number, not '1e3'" -- run $v churn --size 1e3
+expect 2 "--size '99999999999999999999999' is too large" -- run $v churn --size 99999999999999999999999
+expect 2 "--size must be at most" -- run $v churn --size 999999999999999
+expect 2 "--size needs a value" -- run $v churn --size
+expect 2 "--size given twice" -- run $v churn --size 5 --size 6
+expect 2 "--seed must be a whole number" -- run $v churn --seed=x
+expect 2 "--stress must be at least 1" -- run $v churn --stress 0
+expect 2 "unknown option '--bogus=1'" -- run $v churn --bogus=1
+expect 2 "unexpected argument 'extra'" -- run $v churn extra
+expect 2 "--ring-size must be between 1 and" -- run $v rings --ring-size=0
+expect 2 "--ring-size must be a whole number" -- run $v rings --ring-size=1.5
+expect 2 "--ring-size must be a number, not 'nan'" -- run $v rings --ring-size=nan
+expect 2 "--ring-size must be a number, not ''" -- run $v rings --ring-size=
+expect 2 "--ring-size given twice" -- run $v rings --ring-size=2 --ring-size=3
+expect 2 "min-depth must not exceed max-depth" -- run $v trees --min-depth=10 --max-depth=5
+expect 2 "--heap-limit must be at least 65536, not 1K" -- run $v churn --heap-limit=1K
+expect 2 "--heap-limit must be a whole number \(with K, M or G\), not '12X'" -- run $v churn --heap-limit=12X
+expect 2 "--heap-limit '99999999999G' is too large" -- run $v churn --heap-limit=99999999999G
+for variant in $(./heaplab list | sed -n 's/^variant //p'); do
+  expect 3 "out of memory: rings needs [0-9]+ more bytes" -- run "$variant" rings --ring-size=100000 --heap-limit=1M
+done
+
+# The out-of-memory run still prints its stats so far, with the outcome named.
+row=$(./heaplab run $v rings --ring-size=100000 --heap-limit=1M 2>/dev/null | tail -n 1)
+if [[ $row == *",out-of-memory,"* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: no out-of-memory row: $row"; fi
+
+# list: a line per variant and per workload.
+listing=$(./heaplab list)
+if grep -q '^variant rc+malloc$' <<<"$listing" && grep -q '^workload churn ' <<<"$listing"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); echo "FAIL: list output: $listing"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,390 @@
+/*
+ * The conformance suite: the same tests, compiled against every variant.
+ * Whatever a collector does inside, through the interface it must behave
+ * like every other, but for one declared difference: whether it reclaims
+ * cycles (gc_reclaims_cycles).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
+#include "alloc.h"
+#include "checksum.h"
+#include "cli.h"
+#include "object.h"
+#include "rng.h"
+#include "workload.h"
+
+#define DEEP_CHAIN 10000000u
+
+static heap *new_heap(bool verify, uint64_t stress) {
+    heap_config config;
+    heap_config_init(&config);
+    config.verify = verify;
+    config.stress_interval = stress;
+    heap *h = heap_create(&config);
+    assert_non_null(h);
+    return h;
+}
+
+static void expect_books_balance(heap *h) {
+    heap_stats s;
+    heap_stats_get(h, &s);
+    assert_int_equal(s.objects_allocated, s.objects_freed + s.live_objects);
+    assert_int_equal(s.bytes_allocated, s.bytes_freed + s.live_bytes);
+}
+
+static heap_leak_report destroy(heap *h) {
+    heap_leak_report r;
+    heap_destroy(h, &r);
+    assert_int_equal(r.objects_allocated, r.objects_freed + r.objects_leaked);
+    assert_int_equal(r.bytes_allocated, r.bytes_freed + r.bytes_leaked);
+    return r;
+}
+
+static uint64_t live_objects(heap *h) {
+    heap_stats s;
+    heap_stats_get(h, &s);
+    return s.live_objects;
+}
+
+/* An object carrying its own identity, so that survivors can be checked. */
+static obj *tagged(heap *h, uint32_t nrefs, uint64_t tag) {
+    obj *o = obj_new(h, nrefs, 2 * sizeof(uint64_t));
+    uint64_t *data = obj_data(o);
+    data[0] = tag;
+    data[1] = ~tag;
+    return o;
+}
+
+static void expect_tag(obj *o, uint64_t tag) {
+    uint64_t *data = obj_data(o);
+    assert_int_equal(data[0], tag);
+    assert_int_equal(data[1], ~tag);
+}
+
+static void new_objects_are_zeroed_and_rooted(void **state) {
+    (void)state;
+    heap *h = new_heap(true, 0);
+    for (uint32_t i = 0; i < 100; i++) {
+        obj *o = obj_new(h, i % 7, i * 3);
+        assert_int_equal(root_depth(h), i + 1);
+        assert_ptr_equal(root_get(h, i), o);
+        assert_int_equal(o->nrefs, i % 7);
+        assert_int_equal(o->nbytes, i * 3);
+        assert_int_equal((uintptr_t)obj_data(o) % 8, 0);
+        for (uint32_t s = 0; s < o->nrefs; s++) assert_null(obj_get(o, s));
+        for (uint32_t b = 0; b < o->nbytes; b++) assert_int_equal(((unsigned char *)obj_data(o))[b], 0);
+        memset(obj_data(o), 0xab, o->nbytes); /* the next object must be zeroed all the same */
+    }
+    root_pop(h, 100);
+    heap_collect(h, -1);
+    assert_int_equal(live_objects(h), 0);
+    assert_int_equal(destroy(h).objects_leaked, 0);
+}
+
+static void root_stack_operations(void **state) {
+    (void)state;
+    heap *h = new_heap(true, 0);
+    root a = root_push(h, NULL);
+    obj *x = tagged(h, 1, 7);
+    root rx = root_depth(h) - 1;
+    root_set(h, a, x);
+    root_set(h, rx, NULL);
+    root_pop(h, 1);
+    heap_collect(h, -1);
+    assert_int_equal(live_objects(h), 1); /* still held by slot a */
+    expect_tag(root_get(h, a), 7);
+    root_push(h, root_get(h, a));
+    root_set(h, a, NULL);
+    heap_collect(h, -1);
+    assert_int_equal(live_objects(h), 1);
+    root_pop(h, 2);
+    heap_collect(h, -1);
+    assert_int_equal(live_objects(h), 0);
+    destroy(h);
+}
+
+/* A random graph with every object tagged: after collections, everything
+ * reachable is still there with its data and its edges. */
+static void reachable_objects_are_never_freed(void **state) {
+    (void)state;
+    enum { NODES = 2000, EDGES = 4 };
+    heap *h = new_heap(true, 0);
+    rng r = rng_seeded(42);
+    root table = root_push(h, NULL);
+    obj_new(h, NODES, 0);
+    root_set(h, table, root_get(h, root_depth(h) - 1));
+    root_pop(h, 1);
+    uint32_t edges[NODES][EDGES];
+    for (uint32_t i = 0; i < NODES; i++) {
+        obj *node = tagged(h, EDGES, i);
+        obj_set(h, root_get(h, table), i, node);
+        root_pop(h, 1);
+    }
+    for (uint32_t i = 0; i < NODES; i++)
+        for (uint32_t e = 0; e < EDGES; e++) {
+            edges[i][e] = (uint32_t)rng_below(&r, NODES);
+            obj *t = root_get(h, table);
+            obj_set(h, obj_get(t, i), e, obj_get(t, edges[i][e]));
+        }
+    /* Drop the table's direct hold on half of the nodes: those stay alive only
+     * if some other node points at them. */
+    for (uint32_t i = 0; i < NODES; i += 2) obj_set(h, root_get(h, table), i, NULL);
+    for (int round = 0; round < 3; round++) {
+        heap_collect(h, round == 2 ? -1 : round);
+        obj *t = root_get(h, table);
+        for (uint32_t i = 1; i < NODES; i += 2) {
+            obj *node = obj_get(t, i);
+            expect_tag(node, i);
+            for (uint32_t e = 0; e < EDGES; e++) expect_tag(obj_get(node, e), edges[i][e]);
+        }
+        /* Allocation in between: freed memory would be reused and clobbered. */
+        for (int k = 0; k < 1000; k++) {
+            tagged(h, 1, 99);
+            root_pop(h, 1);
+        }
+    }
+    root_pop(h, 1);
+    heap_collect(h, -1);
+    uint64_t left = live_objects(h);
+    if (gc_reclaims_cycles) assert_int_equal(left, 0);
+    assert_int_equal(destroy(h).objects_leaked, left);
+}
+
+static void acyclic_garbage_is_reclaimed(void **state) {
+    (void)state;
+    heap *h = new_heap(true, 0);
+    /* A binary tree of 1023 nodes and a list holding 500 atoms. */
+    obj_new(h, 2, 8);
+    root tree = root_depth(h) - 1;
+    for (uint32_t i = 1; i < 1023; i++) {
+        obj *n = obj_new(h, 2, 8);
+        (void)n;
+        obj *parent = root_get(h, tree);
+        for (uint32_t bit = 31 - (uint32_t)__builtin_clz(i + 1); bit-- > 1;) parent = obj_get(parent, ((i + 1) >> bit) & 1);
+        obj_set(h, parent, (i + 1) & 1, root_get(h, root_depth(h) - 1));
+        root_pop(h, 1);
+    }
+    obj_new(h, 500, 0);
+    for (uint32_t i = 0; i < 500; i++) {
+        obj_new(h, 0, 24);
+        obj_set(h, root_get(h, tree + 1), i, root_get(h, tree + 2));
+        root_pop(h, 1);
+    }
+    assert_int_equal(live_objects(h), 1023 + 501);
+    root_pop(h, 2);
+    heap_collect(h, -1);
+    assert_int_equal(live_objects(h), 0);
+    expect_books_balance(h);
+    assert_int_equal(destroy(h).objects_leaked, 0);
+}
+
+/* Builds a ring of n nodes (next, prev), its first node left pushed. */
+static void build_ring(heap *h, uint32_t n) {
+    obj_new(h, 2, 8);
+    root first = root_depth(h) - 1;
+    root last = root_push(h, root_get(h, first));
+    for (uint32_t i = 1; i < n; i++) {
+        obj *node = obj_new(h, 2, 8);
+        obj_set(h, node, 1, root_get(h, last));
+        obj_set(h, root_get(h, last), 0, node);
+        root_set(h, last, node);
+        root_pop(h, 1);
+    }
+    obj_set(h, root_get(h, last), 0, root_get(h, first));
+    obj_set(h, root_get(h, first), 1, root_get(h, last));
+    root_pop(h, 1);
+}
+
+static void drop_ring(heap *h, uint32_t n) {
+    build_ring(h, n);
+    root_pop(h, 1);
+}
+
+static void cycles_are_reclaimed_or_leaked_exactly(void **state) {
+    (void)state;
+    heap *h = new_heap(true, 0);
+    uint64_t in_cycles = 0;
+    /* A self-loop, with an atom hanging off it. */
+    obj *self = obj_new(h, 2, 0);
+    obj_set(h, self, 0, self);
+    obj_new(h, 0, 40);
+    obj_set(h, root_get(h, 0), 1, root_get(h, 1));
+    root_pop(h, 2);
+    in_cycles += 2;
+    for (int i = 0; i < 100; i++) drop_ring(h, 2), in_cycles += 2;
+    drop_ring(h, 1000), in_cycles += 1000;
+    /* A cycle reachable from a live object is not garbage. */
+    obj_new(h, 1, 0);
+    root keeper = root_depth(h) - 1;
+    build_ring(h, 3);
+    obj_set(h, root_get(h, keeper), 0, root_get(h, keeper + 1));
+    root_pop(h, 1);
+    heap_collect(h, -1);
+    assert_int_equal(live_objects(h) - 4, gc_reclaims_cycles ? 0 : in_cycles);
+    root_pop(h, 1);
+    heap_leak_report r = destroy(h);
+    assert_int_equal(r.objects_leaked, gc_reclaims_cycles ? 0 : in_cycles + 3);
+}
+
+/* Ten million objects in one chain: built, collected while live, dropped.
+ * Any recursion in a collector overflows the C stack here. */
+static void deep_chain_does_not_overflow_the_stack(void **state) {
+    (void)state;
+    heap *h = new_heap(false, 0);
+    root head = root_push(h, NULL);
+    for (uint32_t i = 0; i < DEEP_CHAIN; i++) {
+        obj *node = obj_new(h, 1, 8);
+        *(uint64_t *)obj_data(node) = i;
+        obj_set(h, node, 0, root_get(h, head));
+        root_set(h, head, node);
+        root_pop(h, 1);
+    }
+    heap_collect(h, -1);
+    assert_int_equal(live_objects(h), DEEP_CHAIN);
+    uint64_t expected = DEEP_CHAIN;
+    for (obj *o = root_get(h, head); o; o = obj_get(o, 0)) assert_int_equal(*(uint64_t *)obj_data(o), --expected);
+    assert_int_equal(expected, 0);
+    root_pop(h, 1);
+    heap_collect(h, -1);
+    assert_int_equal(live_objects(h), 0);
+    assert_int_equal(destroy(h).objects_leaked, 0);
+}
+
+/* Splits a workload's small_args into argv and runs it on a fresh heap. */
+static uint64_t run_workload(const workload *w, bool verify, uint64_t stress, uint64_t seed, heap_leak_report *leaks) {
+    char args[256], seed_arg[32];
+    snprintf(args, sizeof args, "%s", w->small_args ? w->small_args : "");
+    snprintf(seed_arg, sizeof seed_arg, "--seed=%llu", (unsigned long long)seed);
+    char *argv[32] = {(char *)w->name};
+    int argc = 1;
+    for (char *t = strtok(args, " "); t && argc < 30; t = strtok(NULL, " ")) argv[argc++] = t;
+    argv[argc++] = seed_arg;
+    run_options options;
+    cli_parse_run(argc, argv, &options);
+    heap *h = new_heap(verify, stress);
+    uint64_t checksum = w->run(h, &options.args);
+    assert_int_equal(root_depth(h), 0);
+    expect_books_balance(h);
+    *leaks = destroy(h);
+    return checksum;
+}
+
+/* Every workload gives the same checksum plain, in verify mode and in stress
+ * mode; a different seed gives another; the books balance each time. */
+static void workloads_under_stress_and_verify(void **state) {
+    (void)state;
+    for (int i = 0; all_workloads[i]; i++) {
+        const workload *w = all_workloads[i];
+        heap_leak_report plain, verified, stressed, stressed7, other;
+        uint64_t sum = run_workload(w, false, 0, 1, &plain);
+        print_message("  %-12s %016llx\n", w->name, (unsigned long long)sum);
+        assert_int_equal(run_workload(w, true, 0, 1, &verified), sum);
+        assert_int_equal(run_workload(w, true, 1, 1, &stressed), sum);
+        assert_int_equal(run_workload(w, true, 7, 1, &stressed7), sum);
+        assert_int_not_equal(run_workload(w, false, 0, 2, &other), sum);
+        assert_int_equal(verified.objects_allocated, plain.objects_allocated);
+        assert_int_equal(stressed.objects_allocated, plain.objects_allocated);
+        assert_int_equal(verified.objects_leaked, plain.objects_leaked);
+        assert_int_equal(stressed.objects_leaked, plain.objects_leaked);
+        if (gc_reclaims_cycles) assert_int_equal(plain.objects_leaked, 0);
+    }
+}
+
+/* Under pure counting the rings workload leaks every ring, exactly. */
+static void rings_leak_exactly_under_refcounting(void **state) {
+    (void)state;
+    heap_leak_report leaks;
+    run_workload(workload_find("rings"), false, 0, 1, &leaks);
+    /* small_args: 40 rings of 6 nodes */
+    assert_int_equal(leaks.objects_leaked, gc_reclaims_cycles ? 0 : 40 * 6);
+}
+
+static void out_of_memory_handler(heap *h, size_t requested, void *data) {
+    (void)h;
+    (void)data;
+    _exit(requested > 0 ? 3 : 4);
+}
+
+/* Live data past the heap limit: the out-of-memory handler is called (it
+ * must not return); the process does not crash. */
+static void heap_limit_ends_in_out_of_memory(void **state) {
+    (void)state;
+    fflush(NULL);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        heap_config config;
+        heap_config_init(&config);
+        config.heap_limit_bytes = 256 * 1024;
+        config.out_of_memory = out_of_memory_handler;
+        heap *h = heap_create(&config);
+        root head = root_push(h, NULL);
+        for (int i = 0; i < 100000; i++) {
+            obj *node = obj_new(h, 1, 64);
+            obj_set(h, node, 0, root_get(h, head));
+            root_set(h, head, node);
+            root_pop(h, 1);
+        }
+        _exit(0); /* never: 100,000 live objects do not fit */
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 3);
+}
+
+/* Garbage under a heap limit is collected rather than reported as too much
+ * (for a collector that can reclaim it). */
+static void heap_limit_collects_garbage_first(void **state) {
+    (void)state;
+    heap_config config;
+    heap_config_init(&config);
+    config.heap_limit_bytes = 256 * 1024;
+    heap *h = heap_create(&config);
+    for (int i = 0; i < 20000; i++) {
+        obj_new(h, 1, 64);
+        root_pop(h, 1);
+        drop_ring(h, 2); /* 20,000 rings far exceed the limit: only cycle collectors get here */
+        if (!gc_reclaims_cycles && i == 100) break;
+    }
+    heap_stats s;
+    heap_stats_get(h, &s);
+    assert_true(s.live_bytes <= config.heap_limit_bytes);
+    destroy(h);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(new_objects_are_zeroed_and_rooted),
+        cmocka_unit_test(root_stack_operations),
+        cmocka_unit_test(reachable_objects_are_never_freed),
+        cmocka_unit_test(acyclic_garbage_is_reclaimed),
+        cmocka_unit_test(cycles_are_reclaimed_or_leaked_exactly),
+        cmocka_unit_test(workloads_under_stress_and_verify),
+        cmocka_unit_test(rings_leak_exactly_under_refcounting),
+        cmocka_unit_test(heap_limit_ends_in_out_of_memory),
+        cmocka_unit_test(heap_limit_collects_garbage_first),
+        cmocka_unit_test(deep_chain_does_not_overflow_the_stack),
+    };
+#if defined(__SANITIZE_ADDRESS__)
+    /* Leaked cycles are this collector's result, not a bug to report; the
+     * other variants run the same harness code with leak checking on. */
+    if (!gc_reclaims_cycles) __lsan_disable();
+#endif
+    char group[128];
+    snprintf(group, sizeof group, "conformance %s+%s", gc_name, alloc_name);
+    return cmocka_run_group_tests_name(group, tests, NULL, NULL);
+}
