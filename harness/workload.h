@@ -10,6 +10,7 @@
 #ifndef HEAPLAB_WORKLOAD_H
 #define HEAPLAB_WORKLOAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "knob.h"
@@ -31,6 +32,9 @@ typedef struct workload {
     /* Options for a run small enough to collect at every allocation and
      * verify the heap each time (the tests' and stress mode's size). */
     const char *small_args;
+    /* Whether it drops unreachable cycles: pure reference counting must
+     * leak some, every cycle-collecting variant none. */
+    bool cyclic;
     /* Checks that the parameters make sense together (each is already in its
      * range): NULL when they do, else a message. May be NULL. */
     const char *(*check)(const workload_args *args);

@@ -83,6 +83,7 @@ const workload workload_rings = {
     .default_size = 200000,
     .max_size = UINT64_C(1) << 40,
     .params = params,
+    .cyclic = true,
     .small_args = "--size=40 --ring-size=6 --live-rings=3",
     .run = run,
 };
