@@ -44,6 +44,20 @@ static uint64_t median(uint64_t *samples, int n) {
     return samples[n / 2];
 }
 
+static int compare_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of the pairwise ratios: each pair ran back to back, so drift on
+ * a shared machine touches both sides of a ratio alike. */
+static double median_ratio(const uint64_t *numerators, const uint64_t *denominators, int n) {
+    double ratios[REPETITIONS];
+    for (int i = 0; i < n; i++) ratios[i] = (double)numerators[i] / (double)denominators[i];
+    qsort(ratios, (size_t)n, sizeof *ratios, compare_double);
+    return ratios[n / 2];
+}
+
 static heap *new_heap(void) {
     heap_config config;
     heap_config_init(&config);
@@ -163,10 +177,11 @@ static void measure_trace(void) {
         fprintf(stderr, "perf: %llu objects live after collecting a live tree\n", (unsigned long long)s.live_objects);
         exit(1);
     }
+    double ratio = median_ratio(collect_ns, floor_ns, REPETITIONS);
     double floor_per = (double)median(floor_ns, REPETITIONS) / (double)nodes;
     double collect_per = (double)median(collect_ns, REPETITIONS) / (double)nodes;
     printf("trace %s+%s objects %llu floor_ns_per_object %.2f collect_ns_per_object %.2f ratio %.2f\n", gc_name,
-           alloc_name, (unsigned long long)nodes, floor_per, collect_per, collect_per / floor_per);
+           alloc_name, (unsigned long long)nodes, floor_per, collect_per, ratio);
     plain_free(tree, stack);
     free(stack);
     root_pop(h, 1);
@@ -294,10 +309,10 @@ static void measure_churn(void) {
         through_ns[r] = t1 - t0;
         direct_ns[r] = t3 - t2;
     }
+    double ratio = median_ratio(through_ns, direct_ns, REPETITIONS);
     double through = (double)median(through_ns, REPETITIONS), direct = (double)median(direct_ns, REPETITIONS);
     printf("churn %s+%s lists %llu direct_ns_per_list %.2f interface_ns_per_list %.2f ratio %.2f\n", gc_name,
-           alloc_name, (unsigned long long)args.size, direct / (double)args.size, through / (double)args.size,
-           through / direct);
+           alloc_name, (unsigned long long)args.size, direct / (double)args.size, through / (double)args.size, ratio);
 }
 
 int main(int argc, char **argv) {

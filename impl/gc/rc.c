@@ -31,6 +31,11 @@ static uint64_t refcount_of(const obj *o) { return header_of(o)->refcount; }
 
 static void release_slow(heap *h, obj *o);
 
+/* Out of line on purpose: inlined, the compiler turns this into a loop whose
+ * trip count varies with every object and mispredicts; libc's memset does
+ * small sizes with a couple of overlapping stores. */
+__attribute__((noinline)) static void zero_body(void *p, size_t n) { memset(p, 0, n); }
+
 static inline void incref(obj *o) {
     if (o) header_of(o)->refcount++;
 }
@@ -93,7 +98,7 @@ __attribute__((noinline)) static void before_checked_allocation(heap *h, size_t 
     if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
 }
 
-obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
+inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
     if (UNLIKELY(nrefs > OBJ_MAX_REFS || nbytes > OBJ_MAX_BYTES)) heap_base_bad_shape(nrefs, nbytes);
     size_t size = obj_footprint(sizeof(rc_header), nrefs, nbytes);
     if (UNLIKELY(h->base.checked_allocation)) before_checked_allocation(h, size);
@@ -103,28 +108,28 @@ obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
     obj *o = object_of(hd);
     o->nrefs = nrefs;
     o->nbytes = nbytes;
-    memset(o->refs, 0, (size_t)nrefs * sizeof(obj *) + nbytes);
+    zero_body(o->refs, (size_t)nrefs * sizeof(obj *) + nbytes);
     heap_base_count_allocation(&h->base, o, size);
     root_stack_push(&h->base.roots, o);
     return o;
 }
 
-void obj_set(heap *h, obj *o, uint32_t i, obj *value) {
+inline void obj_set(heap *h, obj *o, uint32_t i, obj *value) {
     incref(value); /* before the decrement: storing what the slot holds must not free it */
     obj *old = o->refs[i];
     o->refs[i] = value;
     decref(h, old);
 }
 
-root root_push(heap *h, obj *o) {
+inline root root_push(heap *h, obj *o) {
     incref(o);
     root_stack_push(&h->base.roots, o);
     return h->base.roots.depth - 1;
 }
 
-obj *root_get(heap *h, root r) { return *root_stack_slot(&h->base.roots, r); }
+inline obj *root_get(heap *h, root r) { return *root_stack_slot(&h->base.roots, r); }
 
-void root_set(heap *h, root r, obj *o) {
+inline void root_set(heap *h, root r, obj *o) {
     obj **slot = root_stack_slot(&h->base.roots, r);
     incref(o);
     obj *old = *slot;
@@ -132,7 +137,7 @@ void root_set(heap *h, root r, obj *o) {
     decref(h, old);
 }
 
-void root_pop(heap *h, size_t n) {
+inline void root_pop(heap *h, size_t n) {
     root_stack *rs = &h->base.roots;
     if (n > rs->depth) root_stack_bad_index(rs, rs->depth - n);
     while (n--) decref(h, rs->slots[--rs->depth]);
