@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "cli.h"
+#include "histogram.h"
 #include "metrics.h"
 #include "object.h"
 #include "report.h"
@@ -94,8 +95,20 @@ static void summarise(run *r, const char *outcome, uint64_t checksum, const heap
     report_uint(&rep, "gc_ns", r->metrics.gc_ns);
     report_uint(&rep, "mutator_ns", wall_ns > r->metrics.gc_ns ? wall_ns - r->metrics.gc_ns : 0);
     report_uint(&rep, "collections", stats.collections);
-    report_uint(&rep, "pauses", r->metrics.pauses);
-    report_uint(&rep, "max_pause_ns", r->metrics.max_pause_ns);
+    const histogram *pauses = &r->metrics.pause_histogram;
+    report_uint(&rep, "pauses", pauses->count);
+    report_uint(&rep, "pause_total_ns", pauses->total);
+    report_uint(&rep, "pause_p50_ns", histogram_percentile(pauses, 0.50));
+    report_uint(&rep, "pause_p90_ns", histogram_percentile(pauses, 0.90));
+    report_uint(&rep, "pause_p99_ns", histogram_percentile(pauses, 0.99));
+    report_uint(&rep, "pause_p999_ns", histogram_percentile(pauses, 0.999));
+    report_uint(&rep, "pause_max_ns", pauses->max);
+    static const struct {
+        const char *name;
+        uint64_t window_ns;
+    } mmu_windows[] = {{"mmu_1ms", 1000000}, {"mmu_10ms", 10000000}, {"mmu_100ms", 100000000}, {"mmu_1s", 1000000000}};
+    for (size_t i = 0; i < sizeof mmu_windows / sizeof mmu_windows[0]; i++)
+        report_double(&rep, mmu_windows[i].name, pause_log_mmu(&r->metrics.pause_log, wall_ns, mmu_windows[i].window_ns));
     report_uint(&rep, "objects_allocated", stats.objects_allocated);
     report_uint(&rep, "bytes_allocated", stats.bytes_allocated);
     report_uint(&rep, "objects_freed", leaks ? leaks->objects_freed : stats.objects_freed);
@@ -154,6 +167,7 @@ int main(int argc, char **argv) {
     for (int i = 0; alloc_knobs[i].name && i < HEAP_MAX_KNOBS; i++) alloc_set_knob(i, options.alloc_knobs[i]);
 
     run r = {.options = &options};
+    metrics_init(&r.metrics, 0);
     gc_event_listener listener = metrics_listener(&r.metrics);
     options.config.listener = &listener;
     options.config.out_of_memory = out_of_memory;
@@ -165,6 +179,7 @@ int main(int argc, char **argv) {
     }
 
     r.wall_started_ns = clock_ns(CLOCK_MONOTONIC);
+    r.metrics.run_started_ns = r.wall_started_ns;
     r.cpu_started_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
     size_t depth = root_depth(r.heap);
     uint64_t checksum = options.workload->run(r.heap, &options.args);
@@ -180,5 +195,6 @@ int main(int argc, char **argv) {
     heap_leak_report leaks;
     heap_destroy(r.heap, &leaks);
     summarise(&r, "ok", checksum, &stats, footprint, &leaks);
+    metrics_release(&r.metrics);
     return 0;
 }

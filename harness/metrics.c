@@ -8,13 +8,21 @@ uint64_t clock_ns(int clock) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+void metrics_init(metrics *m, uint64_t run_started_ns) {
+    *m = (metrics){.run_started_ns = run_started_ns};
+    histogram_init(&m->pause_histogram);
+    pause_log_init(&m->pause_log);
+}
+
+void metrics_release(metrics *m) { pause_log_release(&m->pause_log); }
+
 static void pause_begin(metrics *m) { m->pause_started_ns = clock_ns(CLOCK_MONOTONIC); }
 
 static void pause_end(metrics *m) {
-    uint64_t pause = clock_ns(CLOCK_MONOTONIC) - m->pause_started_ns;
+    uint64_t end = clock_ns(CLOCK_MONOTONIC), pause = end - m->pause_started_ns;
     m->gc_ns += pause;
-    m->pauses++;
-    if (pause > m->max_pause_ns) m->max_pause_ns = pause;
+    histogram_add(&m->pause_histogram, pause);
+    pause_log_add(&m->pause_log, m->pause_started_ns - m->run_started_ns, end - m->run_started_ns);
 }
 
 static void on_collection_begin(void *data, int generation) {
