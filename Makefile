@@ -5,7 +5,8 @@
 #   make            build every variant
 #   make test       build and run every test (installs missing packages as root)
 #   make asan       the same tests, built with AddressSanitizer + UBSan
-#   make perf       the performance benchmark (ratios from one run)
+#   make perf       the collectors' performance benchmark (ratios from one run)
+#   make allocbench every allocator back end on three allocation patterns
 #   make deps       install (as root) or name the missing Debian packages
 
 ifeq ($(origin CC),default)
@@ -73,14 +74,21 @@ $(BUILD)/bin/perf-$(1)+$(2): $(call objects,bench/perf.c) $(WORKLOAD_OBJS) $(cal
 endef
 $(foreach g,$(GCS),$(foreach a,$(ALLOCS),$(eval $(call variant,$(g),$(a)))))
 
-# Unit tests of one collector (over malloc) or one allocator: tests/test_<name>.c.
+# Unit tests of one collector (over malloc, with what collectors share) or of
+# one allocator (alone): tests/test_<name>.c.
 define unit_test
-$(BUILD)/tests/test_$(1): $(call objects,tests/test_$(1).c $(2)) $(IMPL_COMMON)
+$(BUILD)/tests/test_$(1): $(call objects,tests/test_$(1).c $(2))
 	@mkdir -p $$(@D)
 	$(CC) $(LDFLAGS) $$^ -o $$@ $(3) -lcmocka $(LDLIBS)
 endef
-$(foreach g,$(GCS),$(if $(wildcard tests/test_$(g).c),$(eval $(call unit_test,$(g),impl/gc/$(g).c impl/alloc/malloc.c))))
-$(foreach a,$(ALLOCS),$(if $(wildcard tests/test_$(a).c),$(eval $(call unit_test,$(a),impl/alloc/$(a).c,$(call alloc_libs,$(a))))))
+$(foreach g,$(GCS),$(if $(wildcard tests/test_$(g).c),$(eval $(call unit_test,$(g),impl/gc/$(g).c impl/alloc/malloc.c $(wildcard impl/*.c)))))
+$(foreach a,$(ALLOCS),$(if $(wildcard tests/test_$(a).c),$(eval $(call unit_test,$(a),impl/alloc/$(a).c impl/knob.c,$(call alloc_libs,$(a))))))
+
+# The allocator benchmark: one binary per back end, run interleaved by bench/allocbench.
+$(BUILD)/bin/allocbench-%: $(call objects,bench/allocbench.c impl/knob.c) $(BUILD)/obj/impl/alloc/%.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ -o $@ $(call alloc_libs,$*) $(LDLIBS)
+ALLOCBENCH := $(addprefix $(BUILD)/bin/allocbench-,$(ALLOCS))
 
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(foreach n,$(GCS) $(ALLOCS),$(wildcard tests/test_$(n).c)))
 CONFORMANCE := $(addprefix $(BUILD)/tests/conformance-,$(VARIANTS))
@@ -97,6 +105,12 @@ tests: $(UNIT_TESTS) $(CONFORMANCE)
 asan:
 	@$(MAKE) --no-print-directory MODE=asan BUILD=build/asan test
 
+allocbench-binaries: $(ALLOCBENCH)
+
+allocbench: deps
+	@$(MAKE) --no-print-directory allocbench-binaries
+	@bench/allocbench --bin $(BUILD)/bin
+
 perf: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bin/perf-rc+malloc $(BUILD)/bin/perf-rcgen+malloc $(BUILD)/bin/perf-marksweep+malloc
 	@bench/perf $(BUILD)/bin
@@ -105,7 +119,7 @@ clean:
 	rm -rf build
 
 FORCE:
-.PHONY: all deps test tests asan perf clean FORCE
+.PHONY: all deps test tests asan perf allocbench allocbench-binaries clean FORCE
 .DELETE_ON_ERROR:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
