@@ -96,8 +96,10 @@ CONFORMANCE := $(addprefix $(BUILD)/tests/conformance-,$(VARIANTS))
 deps:
 	@scripts/install-deps
 
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: deps
-	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory -j$(JOBS) all tests
 	@BUILD=$(BUILD) MODE=$(MODE) tests/run $(UNIT_TESTS) $(CONFORMANCE)
 
 tests: $(UNIT_TESTS) $(CONFORMANCE)
@@ -108,11 +110,11 @@ asan:
 allocbench-binaries: $(ALLOCBENCH)
 
 allocbench: deps
-	@$(MAKE) --no-print-directory allocbench-binaries
+	@$(MAKE) --no-print-directory -j$(JOBS) allocbench-binaries
 	@bench/allocbench --bin $(BUILD)/bin
 
 perf: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bin/perf-rc+malloc $(BUILD)/bin/perf-rcgen+malloc $(BUILD)/bin/perf-marksweep+malloc
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/bin/perf-rc+malloc $(BUILD)/bin/perf-rcgen+malloc $(BUILD)/bin/perf-marksweep+malloc
 	@bench/perf $(BUILD)/bin
 
 clean:
