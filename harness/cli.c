@@ -59,7 +59,7 @@ static double parse_knob_value(const knob *k, const char *text) {
     if (!*text || *end || errno == ERANGE || !isfinite(value))
         cli_fail("--%s must be a number, not '%s'", k->name, text);
     if (k->integer && value != floor(value)) cli_fail("--%s must be a whole number, not '%s'", k->name, text);
-    if (value < k->min || value > k->max) cli_fail("--%s must be between %g and %g, not %s", k->name, k->min, k->max, text);
+    if (value < k->min || value > k->max) cli_fail("--%s must be between %.15g and %.15g, not %s", k->name, k->min, k->max, text);
     return value;
 }
 

@@ -47,7 +47,7 @@ static void describe_knobs(const char *title, const knob *knobs) {
     if (!knobs[0].name) return;
     printf("%s:\n", title);
     for (int i = 0; knobs[i].name; i++)
-        printf("  --%s=%g  (%g..%g%s)  %s\n", knobs[i].name, knobs[i].default_value, knobs[i].min, knobs[i].max,
+        printf("  --%s=%.15g  (%.15g..%.15g%s)  %s\n", knobs[i].name, knobs[i].default_value, knobs[i].min, knobs[i].max,
                knobs[i].integer ? ", whole" : "", knobs[i].help);
 }
 
@@ -67,7 +67,7 @@ static void params_text(const run_options *o, char *out, size_t size) {
     size_t n = 0;
     out[0] = '\0';
     for (int i = 0; o->workload->params[i].name && n < size; i++)
-        n += (size_t)snprintf(out + n, size - n, "%s%s=%g", i ? ";" : "", o->workload->params[i].name, o->params[i]);
+        n += (size_t)snprintf(out + n, size - n, "%s%s=%.15g", i ? ";" : "", o->workload->params[i].name, o->params[i]);
 }
 
 /* `leaks` is NULL when the run did not finish: then what is still live

@@ -15,9 +15,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#endif
 
 #include "alloc.h"
 #include "checksum.h"
@@ -380,11 +377,6 @@ int main(void) {
         cmocka_unit_test(heap_limit_collects_garbage_first),
         cmocka_unit_test(deep_chain_does_not_overflow_the_stack),
     };
-#if defined(__SANITIZE_ADDRESS__)
-    /* Leaked cycles are this collector's result, not a bug to report; the
-     * other variants run the same harness code with leak checking on. */
-    if (!gc_reclaims_cycles) __lsan_disable();
-#endif
     char group[128];
     snprintf(group, sizeof group, "conformance %s+%s", gc_name, alloc_name);
     return cmocka_run_group_tests_name(group, tests, NULL, NULL);

@@ -25,7 +25,16 @@ for w in $(./heaplab list | awk '$1 == "workload" { print $2 }'); do
     reject "$w" "--$name=$(awk -v m="$min" 'BEGIN { printf "%.17g", m - (m < 0 ? -m : m) * 0.5 - 1 }')"
     reject "$w" "--$name=$(awk -v m="$max" 'BEGIN { printf "%.17g", m + (m < 0 ? -m : m) * 0.5 + 1 }')"
     [ "$whole" = whole ] && reject "$w" "--$name=$(awk -v m="$min" 'BEGIN { printf "%.17g", m + 0.5 }')"
-  done < <(./heaplab describe "$w" | sed -n '/^parameters:/,/^[a-z]/s/^  --\([a-z0-9-]*\)=[^ ]*  (\([^.]*\)\.\.\([^,)]*\)\(, whole\)\{0,1\}).*/\1 \2 \3 \4/p' | sed 's/ , whole$/ whole/; s/, whole/whole/')
+  done < <(./heaplab describe "$w" | awk '
+    /^parameters:/ { on = 1; next }
+    /^[^ ]/ { on = 0 }
+    on && match($0, /^  --[a-z0-9-]+=[^ ]+  \([^)]*\)/) {
+      name = substr($1, 3); sub(/=.*/, "", name)
+      range = substr($0, index($0, "(") + 1); sub(/\).*/, "", range)
+      whole = sub(/, whole$/, "", range) ? "whole" : ""
+      split(range, bounds, /\.\./)
+      print name, bounds[1], bounds[2], whole
+    }')
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
