@@ -77,7 +77,7 @@ static void summarise(run *r, const char *outcome, uint64_t checksum, const heap
     const run_options *o = r->options;
     uint64_t wall_ns = r->wall_ns, cpu_ns = r->cpu_ns;
     const heap_stats stats = *s;
-    char variant[96], text[96];
+    char variant[96], text[512];
     snprintf(variant, sizeof variant, "%s+%s", gc_name, alloc_name);
 
     report rep = {0};

@@ -29,7 +29,7 @@ void report_double(report *r, const char *name, double value) {
 }
 
 void report_write(const report *r, FILE *out, bool json) {
-    char buffer[REPORT_MAX_FIELDS * 160];
+    static char buffer[REPORT_MAX_FIELDS * 600];
     size_t n = 0;
 #define APPEND(...) n += (size_t)snprintf(buffer + n, n < sizeof buffer ? sizeof buffer - n : 0, __VA_ARGS__)
     if (json) {

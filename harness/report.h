@@ -11,7 +11,7 @@
 
 typedef struct report_field {
     const char *name;
-    char value[96];
+    char value[512]; /* room for every parameter of a workload, exactly */
     bool quoted; /* a string in JSON */
 } report_field;
 
