@@ -107,6 +107,14 @@ tests: $(UNIT_TESTS) $(CONFORMANCE)
 asan:
 	@$(MAKE) --no-print-directory MODE=asan BUILD=build/asan test
 
+# GCBench in plain C under Boehm GC or malloc: a yardstick for the gcbench workload.
+$(BUILD)/bin/gcbench-boehm: bench/gcbench_boehm.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(WARNINGS) $< -o $@ -lgc
+
+gcbench-boehm: deps
+	@$(MAKE) --no-print-directory $(BUILD)/bin/gcbench-boehm
+
 allocbench-binaries: $(ALLOCBENCH)
 
 allocbench: deps
@@ -121,7 +129,7 @@ clean:
 	rm -rf build
 
 FORCE:
-.PHONY: all deps test tests asan perf allocbench allocbench-binaries clean FORCE
+.PHONY: all deps test tests asan perf allocbench allocbench-binaries gcbench-boehm clean FORCE
 .DELETE_ON_ERROR:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
