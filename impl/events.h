@@ -28,7 +28,9 @@ typedef struct gc_event_listener {
     void (*collection_begin)(void *data, int generation);
     void (*collection_end)(void *data, const gc_collection_summary *summary);
     /* A reference-count deallocation cascade: reported only when it frees
-     * more than one object, begun when the second object is found dead. */
+     * more than one object, begun when the second object is found dead.
+     * Frees during a collection belong to that collection's pause and are
+     * not reported as cascades of their own. */
     void (*cascade_begin)(void *data);
     void (*cascade_end)(void *data, uint64_t objects_freed, uint64_t bytes_freed);
 } gc_event_listener;
