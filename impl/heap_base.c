@@ -23,7 +23,18 @@ void heap_base_init(heap_base *b, const heap_config *config) {
     root_stack_init(&b->roots);
     registry_init(&b->registry);
     b->stress_countdown = config->stress_interval;
-    b->checked_allocation = config->stress_interval || config->verify || config->heap_limit_bytes;
+    heap_base_reset_budget(b, UINT64_MAX);
+}
+
+void heap_base_reset_budget(heap_base *b, uint64_t collector_room) {
+    uint64_t budget = collector_room < BUDGET_CAP ? collector_room : BUDGET_CAP;
+    uint64_t limit = b->config.heap_limit_bytes;
+    if (limit) {
+        uint64_t room = b->live_bytes < limit ? limit - b->live_bytes : 0;
+        if (room < budget) budget = room;
+    }
+    if ((b->config.stress_interval && !b->tearing_down) || b->config.verify) budget = 0;
+    b->allocation_budget = budget;
 }
 
 void heap_base_release(heap_base *b) {
@@ -31,7 +42,8 @@ void heap_base_release(heap_base *b) {
     registry_release(&b->registry);
 }
 
-void heap_base_bad_shape(uint32_t nrefs, uint32_t nbytes) {
+void heap_base_check_shape(uint32_t nrefs, uint32_t nbytes) {
+    if (nrefs <= OBJ_MAX_REFS && nbytes <= OBJ_MAX_BYTES) return;
     fprintf(stderr, "heaplab: object of %u refs and %u bytes is past the limits (%u refs, %u bytes)\n", nrefs,
             nbytes, OBJ_MAX_REFS, OBJ_MAX_BYTES);
     abort();

@@ -19,6 +19,10 @@
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
+/* No budget exceeds this, so that any object past the shape limits (at least
+ * 8 x OBJ_MAX_REFS bytes) is caught in the checked path, not the fast one. */
+#define BUDGET_CAP ((uint64_t)OBJ_MAX_REFS * sizeof(obj *))
+
 typedef struct heap_base {
     root_stack roots;
     heap_config config;
@@ -27,10 +31,13 @@ typedef struct heap_base {
     uint64_t objects_freed, bytes_freed;
     uint64_t live_bytes, peak_live_bytes;
     uint64_t collections;
+    /* Bytes the allocation fast path may still hand out before it must stop
+     * in the collector's checked path: 0 in stress and verify mode (every
+     * allocation is checked), otherwise the least of the room under the heap
+     * limit, what the collector's own triggers allow, and BUDGET_CAP. */
+    uint64_t allocation_budget;
     uint64_t stress_countdown;    /* allocations left before a stress collection */
     uint64_t stress_collections;
-    /* Allocation takes the slow path when any of these is on. */
-    bool checked_allocation;      /* stress, verify or a heap limit */
     bool tearing_down;            /* heap_destroy: no events, no stress */
     object_registry registry;     /* verify mode only */
 } heap_base;
@@ -38,8 +45,12 @@ typedef struct heap_base {
 void heap_base_init(heap_base *b, const heap_config *config);
 void heap_base_release(heap_base *b);
 
-/* Aborts with a message: a workload asked for an object past the limits. */
-_Noreturn void heap_base_bad_shape(uint32_t nrefs, uint32_t nbytes);
+/* Aborts with a message if a workload asked for an object past the limits. */
+void heap_base_check_shape(uint32_t nrefs, uint32_t nbytes);
+
+/* Sets the allocation budget from the mode, the heap limit and
+ * `collector_room` (UINT64_MAX when the collector has no trigger of its own). */
+void heap_base_reset_budget(heap_base *b, uint64_t collector_room);
 /* Calls the configured handler, which must not return; aborts otherwise. */
 _Noreturn void heap_base_out_of_memory(heap *h, heap_base *b, size_t requested);
 
@@ -62,12 +73,16 @@ static inline bool heap_base_over_limit(const heap_base *b, size_t size) {
     return b->config.heap_limit_bytes && b->live_bytes + size > b->config.heap_limit_bytes;
 }
 
-static inline void heap_base_count_allocation(heap_base *b, obj *o, size_t size) {
+static inline void heap_base_count_allocation(heap_base *b, size_t size) {
     b->objects_allocated++;
     b->bytes_allocated += size;
     b->live_bytes += size;
     if (b->live_bytes > b->peak_live_bytes) b->peak_live_bytes = b->live_bytes;
-    if (UNLIKELY(b->config.verify)) registry_add(&b->registry, o, size);
+}
+
+/* The checked path's part after allocating: verify mode registers the object. */
+static inline void heap_base_register(heap_base *b, obj *o, size_t size) {
+    if (b->config.verify) registry_add(&b->registry, o, size);
 }
 
 static inline void heap_base_count_free(heap_base *b, obj *o, size_t size) {

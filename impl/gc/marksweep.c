@@ -7,7 +7,7 @@
  * Heap size policy: a collection runs before the allocation that would take
  * the bytes allocated since the last collection past
  * max(growth-factor x live bytes after it, min-heap), or the live bytes past
- * the heap limit. One countdown, allocation_budget, folds both together (and
+ * the heap limit. The allocation budget (heap_base.h) folds both together (and
  * the room left in the object table), so obj_new makes one check.
  *
  * Layout: the header is one word, the object's index in `objects`, a dense
@@ -51,11 +51,6 @@ typedef struct ms_header {
 
 struct heap {
     heap_base base;
-    /* Bytes obj_new may still hand out before the slow path must look at the
-     * triggers: the least of the growth allowance left, the room under the
-     * heap limit and the room in the object table. In stress mode it is
-     * just the allocation being made, so that every allocation stops there. */
-    uint64_t allocation_budget;
     obj **objects; /* every allocated object, densely: objects[header.index] */
     size_t object_count, object_capacity;
     uint64_t *mark_bits; /* all clear between collections */
@@ -199,30 +194,19 @@ swept:
 
 /* ---- the allocation budget ---- */
 
-static void set_allocation_budget(heap *h, size_t size) {
+/* The budget (heap_base.allocation_budget) folds in this collector's own
+ * triggers: the growth allowance left, and the room in the object table. */
+static void set_allocation_budget(heap *h) {
     heap_base *b = &h->base;
     if (h->object_count == h->object_capacity)
         h->objects = grow_array(h->objects, &h->object_capacity, h->object_count + 1, sizeof(obj *),
                                 INITIAL_OBJECT_CAPACITY, "object table");
-    uint64_t budget;
-    if (b->config.stress_interval && !b->tearing_down) {
-        budget = 0; /* every allocation counts down to its stress collection */
-    } else {
-        uint64_t since = b->bytes_allocated - h->bytes_allocated_at_collection;
-        budget = since < h->growth_allowance ? h->growth_allowance - since : 0;
-        uint64_t limit = b->config.heap_limit_bytes;
-        if (limit) {
-            uint64_t room = b->live_bytes < limit ? limit - b->live_bytes : 0;
-            if (room < budget) budget = room;
-        }
-        /* Each allocation takes at least MIN_OBJECT_SIZE of the budget and one
-         * table entry: a budget within the table's room never overflows it. */
-        uint64_t table_room = (uint64_t)(h->object_capacity - h->object_count) * MIN_OBJECT_SIZE;
-        if (table_room < budget) budget = table_room;
-    }
-    /* The allocation being made was already allowed (after a collection if
-     * one was due): the next one comes back here. */
-    h->allocation_budget = budget > size ? budget : size;
+    uint64_t since = b->bytes_allocated - h->bytes_allocated_at_collection;
+    uint64_t room = since < h->growth_allowance ? h->growth_allowance - since : 0;
+    /* Each allocation takes at least MIN_OBJECT_SIZE of the budget and one
+     * table entry: a budget within the table's room never overflows it. */
+    uint64_t table_room = (uint64_t)(h->object_capacity - h->object_count) * MIN_OBJECT_SIZE;
+    heap_base_reset_budget(b, table_room < room ? table_room : room);
 }
 
 static void after_collection(heap *h) {
@@ -232,7 +216,7 @@ static void after_collection(heap *h) {
     h->growth_allowance = allowance >= 0x1p62 ? UINT64_C(1) << 62 : (uint64_t)allowance;
     if (h->growth_allowance < h->min_heap_bytes) h->growth_allowance = h->min_heap_bytes;
     h->bytes_allocated_at_collection = b->bytes_allocated;
-    set_allocation_budget(h, 0);
+    set_allocation_budget(h);
 }
 
 /* ---- the heap ---- */
@@ -287,44 +271,52 @@ void heap_collect(heap *h, int generation) {
     if (UNLIKELY(b->config.verify)) check_heap(h);
 }
 
-/* A trigger fired, or the budget ran out for another reason (the table is
- * full, stress mode): decide, maybe collect, and set the next budget. */
-__attribute__((noinline)) static void before_allocation_slow(heap *h, size_t size) {
+/* A new block's header, slots and data, in the table, counted and pushed on
+ * the roots. The budget guarantees the table has room. */
+static inline obj *init_object(heap *h, ms_header *hd, uint32_t nrefs, uint32_t nbytes, size_t size) {
+    obj *o = object_of(hd);
+    hd->index = h->object_count;
+    h->objects[h->object_count++] = o;
+    o->nrefs = nrefs;
+    o->nbytes = nbytes;
+    zero_body(o->refs, (size_t)nrefs * sizeof(obj *) + nbytes);
+    heap_base_count_allocation(&h->base, size);
+    root_stack_push(&h->base.roots, o);
+    return o;
+}
+
+/* Where the budget sends an allocation: a trigger fired, the table is full,
+ * stress or verify mode, an object past the shape limits, or an allocator
+ * that said no. Decide, maybe collect, allocate, and set the next budget. */
+__attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, uint32_t nbytes) {
     heap_base *b = &h->base;
+    heap_base_check_shape(nrefs, nbytes);
+    size_t size = obj_footprint(sizeof(ms_header), nrefs, nbytes);
     bool stress = heap_base_stress_due(b);
     bool growth = b->bytes_allocated - h->bytes_allocated_at_collection + size > h->growth_allowance;
     if (stress || growth || heap_base_over_limit(b, size))
         heap_collect(h, stress ? heap_base_stress_generation(b, 1) : -1);
     if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
-    set_allocation_budget(h, size);
-}
-
-/* The allocator said no: collect, try once more, give up. */
-__attribute__((noinline)) static ms_header *allocate_after_collection(heap *h, size_t size) {
-    heap_collect(h, -1);
-    set_allocation_budget(h, size);
-    h->allocation_budget -= size;
     ms_header *hd = alloc_allocate(size);
-    if (!hd) heap_base_out_of_memory(h, &h->base, size);
-    return hd;
+    if (!hd) {
+        heap_collect(h, -1); /* the allocator said no: what a collection frees may be enough */
+        hd = alloc_allocate(size);
+        if (!hd) heap_base_out_of_memory(h, b, size);
+    }
+    set_allocation_budget(h); /* before init_object: the table must have room */
+    obj *o = init_object(h, hd, nrefs, nbytes, size);
+    heap_base_register(b, o, size);
+    set_allocation_budget(h);
+    return o;
 }
 
 inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
-    if (UNLIKELY(nrefs > OBJ_MAX_REFS || nbytes > OBJ_MAX_BYTES)) heap_base_bad_shape(nrefs, nbytes);
     size_t size = obj_footprint(sizeof(ms_header), nrefs, nbytes);
-    if (UNLIKELY(size > h->allocation_budget)) before_allocation_slow(h, size);
-    h->allocation_budget -= size;
+    if (UNLIKELY(size > h->base.allocation_budget)) return obj_new_checked(h, nrefs, nbytes);
     ms_header *hd = alloc_allocate(size);
-    if (UNLIKELY(!hd)) hd = allocate_after_collection(h, size);
-    obj *o = object_of(hd);
-    hd->index = h->object_count;
-    h->objects[h->object_count++] = o; /* room: the budget guarantees it */
-    o->nrefs = nrefs;
-    o->nbytes = nbytes;
-    zero_body(o->refs, (size_t)nrefs * sizeof(obj *) + nbytes);
-    heap_base_count_allocation(&h->base, o, size);
-    root_stack_push(&h->base.roots, o);
-    return o;
+    if (UNLIKELY(!hd)) return obj_new_checked(h, nrefs, nbytes);
+    h->base.allocation_budget -= size;
+    return init_object(h, hd, nrefs, nbytes, size);
 }
 
 inline void obj_set(heap *h, obj *o, uint32_t i, obj *value) {

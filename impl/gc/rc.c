@@ -104,26 +104,41 @@ void heap_collect(heap *h, int generation) {
     if (h->base.config.verify) check_heap(h);
 }
 
-__attribute__((noinline)) static void before_checked_allocation(heap *h, size_t size) {
-    heap_base *b = &h->base;
-    if (heap_base_stress_due(b)) heap_collect(h, heap_base_stress_generation(b, 1));
-    if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
-}
-
-inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
-    if (UNLIKELY(nrefs > OBJ_MAX_REFS || nbytes > OBJ_MAX_BYTES)) heap_base_bad_shape(nrefs, nbytes);
-    size_t size = obj_footprint(sizeof(rc_header), nrefs, nbytes);
-    if (UNLIKELY(h->base.checked_allocation)) before_checked_allocation(h, size);
-    rc_header *hd = alloc_allocate(size);
-    if (UNLIKELY(!hd)) heap_base_out_of_memory(h, &h->base, size);
+/* A new block's header, slots and data, counted and pushed on the roots. */
+static inline obj *init_object(heap *h, rc_header *hd, uint32_t nrefs, uint32_t nbytes, size_t size) {
     hd->refcount = 1; /* the root slot it is pushed into */
     obj *o = object_of(hd);
     o->nrefs = nrefs;
     o->nbytes = nbytes;
     zero_body(o->refs, (size_t)nrefs * sizeof(obj *) + nbytes);
-    heap_base_count_allocation(&h->base, o, size);
+    heap_base_count_allocation(&h->base, size);
     root_stack_push(&h->base.roots, o);
     return o;
+}
+
+/* Where the budget sends an allocation: stress, verify, the heap limit, an
+ * object past the shape limits, or an allocator that said no. */
+__attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, uint32_t nbytes) {
+    heap_base *b = &h->base;
+    heap_base_check_shape(nrefs, nbytes);
+    size_t size = obj_footprint(sizeof(rc_header), nrefs, nbytes);
+    if (heap_base_stress_due(b)) heap_collect(h, heap_base_stress_generation(b, 1));
+    if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
+    rc_header *hd = alloc_allocate(size);
+    if (!hd) heap_base_out_of_memory(h, b, size); /* nothing to collect */
+    obj *o = init_object(h, hd, nrefs, nbytes, size);
+    heap_base_register(b, o, size);
+    heap_base_reset_budget(b, UINT64_MAX);
+    return o;
+}
+
+inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
+    size_t size = obj_footprint(sizeof(rc_header), nrefs, nbytes);
+    if (UNLIKELY(size > h->base.allocation_budget)) return obj_new_checked(h, nrefs, nbytes);
+    rc_header *hd = alloc_allocate(size);
+    if (UNLIKELY(!hd)) return obj_new_checked(h, nrefs, nbytes);
+    h->base.allocation_budget -= size;
+    return init_object(h, hd, nrefs, nbytes, size);
 }
 
 inline void obj_set(heap *h, obj *o, uint32_t i, obj *value) {

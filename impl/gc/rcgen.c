@@ -85,6 +85,10 @@ static inline void *block_of(const obj *o) { return (char *)o - header_size(o->n
 
 static uint64_t refcount_of(const obj *o) { return rc_of(o)->refcount; }
 
+/* Out of line on purpose, as in rc.c: libc's memset does small sizes with a
+ * couple of overlapping stores; an inlined loop mispredicts its trip count. */
+__attribute__((noinline)) static void zero_body(void *p, size_t n) { memset(p, 0, n); }
+
 /* ---- the generation lists: circular, doubly linked, with a sentinel ---- */
 
 static inline void list_init(gc_header *head) { head->prev = head->next = head; }
@@ -393,34 +397,10 @@ heap *heap_create(const heap_config *config) {
     return h;
 }
 
-__attribute__((noinline)) static void before_checked_allocation(heap *h, size_t size) {
-    heap_base *b = &h->base;
-    if (heap_base_stress_due(b)) heap_collect(h, heap_base_stress_generation(b, GENERATIONS));
-    if (heap_base_over_limit(b, size)) {
-        collect(h, OLDEST);
-        if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
-    }
-}
-
-/* The allocator said no: what a full collection frees may be enough. */
-__attribute__((noinline)) static void *allocate_after_collection(heap *h, size_t size) {
-    collect(h, OLDEST);
-    void *block = alloc_allocate(size);
-    if (!block) heap_base_out_of_memory(h, &h->base, size);
-    return block;
-}
-
-obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
-    if (UNLIKELY(nrefs > OBJ_MAX_REFS || nbytes > OBJ_MAX_BYTES)) heap_base_bad_shape(nrefs, nbytes);
-    size_t header = header_size(nrefs);
-    size_t size = obj_footprint(header, nrefs, nbytes);
-    /* As _PyObject_GC_Link: counted, and maybe collected, before the new
-     * container exists, so it is never part of that collection. */
-    if (nrefs && UNLIKELY(++h->generations[0].count > h->automatic_threshold0)) collect_generations(h);
-    if (UNLIKELY(h->base.checked_allocation)) before_checked_allocation(h, size);
-    void *block = alloc_allocate(size);
-    if (UNLIKELY(!block)) block = allocate_after_collection(h, size);
-    obj *o = (obj *)((char *)block + header);
+/* A new block's header, slots and data, tracked if a container, counted and
+ * pushed on the roots. */
+static inline obj *init_object(heap *h, void *block, uint32_t nrefs, uint32_t nbytes, size_t size) {
+    obj *o = (obj *)((char *)block + header_size(nrefs));
     rc_of(o)->refcount = 1; /* the root slot it is pushed into */
     if (nrefs) {
         gc_header *g = block;
@@ -429,28 +409,64 @@ obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
     }
     o->nrefs = nrefs;
     o->nbytes = nbytes;
-    memset(o->refs, 0, (size_t)nrefs * sizeof(obj *) + nbytes);
-    heap_base_count_allocation(&h->base, o, size);
+    zero_body(o->refs, (size_t)nrefs * sizeof(obj *) + nbytes);
+    heap_base_count_allocation(&h->base, size);
     root_stack_push(&h->base.roots, o);
     return o;
 }
 
-void obj_set(heap *h, obj *o, uint32_t i, obj *value) {
+/* Where the budget sends an allocation: stress, verify, the heap limit, an
+ * object past the shape limits, or an allocator that said no. The heap limit
+ * and a refusal are answered with a full collection first. */
+__attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, uint32_t nbytes) {
+    heap_base *b = &h->base;
+    heap_base_check_shape(nrefs, nbytes);
+    size_t size = obj_footprint(header_size(nrefs), nrefs, nbytes);
+    if (heap_base_stress_due(b)) heap_collect(h, heap_base_stress_generation(b, GENERATIONS));
+    if (heap_base_over_limit(b, size)) {
+        collect(h, OLDEST);
+        if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
+    }
+    void *block = alloc_allocate(size);
+    if (!block) {
+        collect(h, OLDEST);
+        block = alloc_allocate(size);
+        if (!block) heap_base_out_of_memory(h, b, size);
+    }
+    obj *o = init_object(h, block, nrefs, nbytes, size);
+    heap_base_register(b, o, size);
+    heap_base_reset_budget(b, UINT64_MAX);
+    return o;
+}
+
+inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
+    /* As _PyObject_GC_Link: counted, and maybe collected, before the new
+     * container exists, so it is never part of that collection. */
+    if (nrefs && UNLIKELY(++h->generations[0].count > h->automatic_threshold0)) collect_generations(h);
+    size_t size = obj_footprint(header_size(nrefs), nrefs, nbytes);
+    if (UNLIKELY(size > h->base.allocation_budget)) return obj_new_checked(h, nrefs, nbytes);
+    void *block = alloc_allocate(size);
+    if (UNLIKELY(!block)) return obj_new_checked(h, nrefs, nbytes);
+    h->base.allocation_budget -= size;
+    return init_object(h, block, nrefs, nbytes, size);
+}
+
+inline void obj_set(heap *h, obj *o, uint32_t i, obj *value) {
     incref(value); /* before the decrement: storing what the slot holds must not free it */
     obj *old = o->refs[i];
     o->refs[i] = value;
     decref(h, old);
 }
 
-root root_push(heap *h, obj *o) {
+inline root root_push(heap *h, obj *o) {
     incref(o);
     root_stack_push(&h->base.roots, o);
     return h->base.roots.depth - 1;
 }
 
-obj *root_get(heap *h, root r) { return *root_stack_slot(&h->base.roots, r); }
+inline obj *root_get(heap *h, root r) { return *root_stack_slot(&h->base.roots, r); }
 
-void root_set(heap *h, root r, obj *o) {
+inline void root_set(heap *h, root r, obj *o) {
     obj **slot = root_stack_slot(&h->base.roots, r);
     incref(o);
     obj *old = *slot;
@@ -458,7 +474,7 @@ void root_set(heap *h, root r, obj *o) {
     decref(h, old);
 }
 
-void root_pop(heap *h, size_t n) {
+inline void root_pop(heap *h, size_t n) {
     root_stack *rs = &h->base.roots;
     if (n > rs->depth) root_stack_bad_index(rs, rs->depth - n);
     while (n--) decref(h, rs->slots[--rs->depth]);
