@@ -19,6 +19,7 @@ typedef struct run_options {
     heap_config config;
     double alloc_knobs[HEAP_MAX_KNOBS];
     bool json;
+    const char *series_path; /* --series FILE: the memory curve, or NULL */
 } run_options;
 
 /* Reports a bad-input error in one line and exits with status 2. */

@@ -2,11 +2,13 @@
  * One harness binary per variant (collector + allocator): runs one workload
  * in this process and prints a one-row summary.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "cli.h"
@@ -18,11 +20,41 @@
 
 typedef struct run {
     const run_options *options;
+    FILE *series_file; /* written to a temporary name, renamed when whole */
+    char series_temporary[4096];
     heap *heap;
     metrics metrics;
     uint64_t wall_started_ns, cpu_started_ns;
     uint64_t wall_ns, cpu_ns;
 } run;
+
+/* Output files are written under a temporary name and renamed into place
+ * only when complete, so a failed run leaves no half-written file. A path
+ * that cannot be written is bad input, found before the run starts. */
+static FILE *open_pending(const char *path, char *temporary, size_t size) {
+    if ((size_t)snprintf(temporary, size, "%s.tmp.%ld", path, (long)getpid()) >= size)
+        cli_fail("the file name '%s' is too long", path);
+    FILE *f = fopen(temporary, "w");
+    if (!f) cli_fail("cannot write '%s': %s", path, strerror(errno));
+    return f;
+}
+
+static bool finish_pending(FILE *f, bool written, const char *temporary, const char *path) {
+    bool ok = written && fclose(f) == 0 && rename(temporary, path) == 0;
+    if (!ok) {
+        fprintf(stderr, "heaplab: could not write '%s': %s\n", path, strerror(errno));
+        unlink(temporary);
+    }
+    return ok;
+}
+
+static bool write_series(run *r) {
+    if (!r->series_file) return true;
+    bool ok = finish_pending(r->series_file, series_write(&r->metrics.series, r->series_file), r->series_temporary,
+                             r->options->series_path);
+    r->series_file = NULL;
+    return ok;
+}
 
 static void stop_clocks(run *r) {
     r->wall_ns = clock_ns(CLOCK_MONOTONIC) - r->wall_started_ns;
@@ -32,7 +64,7 @@ static void stop_clocks(run *r) {
 static void usage(FILE *out) {
     fprintf(out,
             "usage: heaplab-%s+%s WORKLOAD [--size N] [--seed S] [--NAME=value ...]\n"
-            "           [--heap-limit BYTES] [--stress N] [--verify] [--json]\n"
+            "           [--heap-limit BYTES] [--stress N] [--verify] [--json] [--series FILE]\n"
             "       heaplab-%s+%s --list | --describe WORKLOAD\n",
             gc_name, alloc_name, gc_name, alloc_name);
 }
@@ -115,6 +147,8 @@ static void summarise(run *r, const char *outcome, uint64_t checksum, const heap
     report_uint(&rep, "bytes_freed", leaks ? leaks->bytes_freed : stats.bytes_freed);
     report_uint(&rep, "peak_live_bytes", stats.peak_live_bytes);
     report_uint(&rep, "footprint_bytes", footprint);
+    report_uint(&rep, "peak_footprint_bytes",
+                footprint > r->metrics.series.peak_footprint_bytes ? footprint : r->metrics.series.peak_footprint_bytes);
     report_uint(&rep, "peak_rss_bytes", peak_rss_bytes());
     report_uint(&rep, "leaked_objects", leaks ? leaks->objects_leaked : stats.live_objects);
     report_uint(&rep, "leaked_bytes", leaks ? leaks->bytes_leaked : stats.live_bytes);
@@ -143,6 +177,8 @@ _Noreturn static void out_of_memory(heap *h, size_t requested, void *data) {
     fprintf(stderr, "heaplab: out of memory: %s needs %zu more bytes with %llu live (heap limit %llu bytes)\n",
             r->options->workload->name, requested, (unsigned long long)stats.live_bytes,
             (unsigned long long)stats.heap_limit_bytes);
+    metrics_sample(&r->metrics, stats.bytes_allocated, stats.live_bytes);
+    write_series(r);
     summarise(r, "out-of-memory", 0, &stats, alloc_footprint(), NULL);
     exit(EXIT_OUT_OF_MEMORY);
 }
@@ -167,7 +203,10 @@ int main(int argc, char **argv) {
     for (int i = 0; alloc_knobs[i].name && i < HEAP_MAX_KNOBS; i++) alloc_set_knob(i, options.alloc_knobs[i]);
 
     run r = {.options = &options};
-    metrics_init(&r.metrics, 0);
+    if (options.series_path)
+        r.series_file = open_pending(options.series_path, r.series_temporary, sizeof r.series_temporary);
+    r.wall_started_ns = clock_ns(CLOCK_MONOTONIC);
+    metrics_init(&r.metrics, r.wall_started_ns);
     gc_event_listener listener = metrics_listener(&r.metrics);
     options.config.listener = &listener;
     options.config.out_of_memory = out_of_memory;
@@ -178,8 +217,6 @@ int main(int argc, char **argv) {
         return EXIT_OUT_OF_MEMORY;
     }
 
-    r.wall_started_ns = clock_ns(CLOCK_MONOTONIC);
-    r.metrics.run_started_ns = r.wall_started_ns;
     r.cpu_started_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
     size_t depth = root_depth(r.heap);
     uint64_t checksum = options.workload->run(r.heap, &options.args);
@@ -191,10 +228,12 @@ int main(int argc, char **argv) {
     stop_clocks(&r);
     heap_stats stats;
     heap_stats_get(r.heap, &stats);
+    metrics_sample(&r.metrics, stats.bytes_allocated, stats.live_bytes);
     uint64_t footprint = alloc_footprint();
     heap_leak_report leaks;
     heap_destroy(r.heap, &leaks);
+    bool written = write_series(&r);
     summarise(&r, "ok", checksum, &stats, footprint, &leaks);
     metrics_release(&r.metrics);
-    return 0;
+    return written ? 0 : 1;
 }

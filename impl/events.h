@@ -33,6 +33,10 @@ typedef struct gc_event_listener {
      * not reported as cascades of their own. */
     void (*cascade_begin)(void *data);
     void (*cascade_end)(void *data, uint64_t objects_freed, uint64_t bytes_freed);
+    /* The allocation clock: called once when the heap is created (with
+     * zeros) and then each time bytes_allocated reaches the point it asked
+     * for; returns how many more bytes until the next call (0: never). */
+    uint64_t (*allocation_tick)(void *data, uint64_t bytes_allocated, uint64_t live_bytes);
 } gc_event_listener;
 
 #endif

@@ -23,11 +23,24 @@ void heap_base_init(heap_base *b, const heap_config *config) {
     root_stack_init(&b->roots);
     registry_init(&b->registry);
     b->stress_countdown = config->stress_interval;
+    b->next_tick_bytes = UINT64_MAX;
+    if (b->listener.allocation_tick) {
+        uint64_t first = b->listener.allocation_tick(b->listener.data, 0, 0);
+        if (first) b->next_tick_bytes = first;
+    }
     heap_base_reset_budget(b, UINT64_MAX);
 }
 
+static void allocation_tick(heap_base *b) {
+    uint64_t next = b->tearing_down ? 0 : b->listener.allocation_tick(b->listener.data, b->bytes_allocated, b->live_bytes);
+    b->next_tick_bytes = next && next <= UINT64_MAX - b->bytes_allocated ? b->bytes_allocated + next : UINT64_MAX;
+}
+
 void heap_base_reset_budget(heap_base *b, uint64_t collector_room) {
+    if (b->bytes_allocated >= b->next_tick_bytes) allocation_tick(b);
     uint64_t budget = collector_room < BUDGET_CAP ? collector_room : BUDGET_CAP;
+    uint64_t until_tick = b->next_tick_bytes - b->bytes_allocated;
+    if (until_tick < budget) budget = until_tick;
     uint64_t limit = b->config.heap_limit_bytes;
     if (limit) {
         uint64_t room = b->live_bytes < limit ? limit - b->live_bytes : 0;

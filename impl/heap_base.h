@@ -36,6 +36,7 @@ typedef struct heap_base {
      * allocation is checked), otherwise the least of the room under the heap
      * limit, what the collector's own triggers allow, and BUDGET_CAP. */
     uint64_t allocation_budget;
+    uint64_t next_tick_bytes;     /* bytes_allocated at the listener's next allocation tick */
     uint64_t stress_countdown;    /* allocations left before a stress collection */
     uint64_t stress_collections;
     bool tearing_down;            /* heap_destroy: no events, no stress */
@@ -48,8 +49,9 @@ void heap_base_release(heap_base *b);
 /* Aborts with a message if a workload asked for an object past the limits. */
 void heap_base_check_shape(uint32_t nrefs, uint32_t nbytes);
 
-/* Sets the allocation budget from the mode, the heap limit and
- * `collector_room` (UINT64_MAX when the collector has no trigger of its own). */
+/* Sets the allocation budget from the mode, the heap limit, the listener's
+ * allocation clock and `collector_room` (UINT64_MAX when the collector has
+ * no trigger of its own); first gives the clock its tick if one is due. */
 void heap_base_reset_budget(heap_base *b, uint64_t collector_room);
 /* Calls the configured handler, which must not return; aborts otherwise. */
 _Noreturn void heap_base_out_of_memory(heap *h, heap_base *b, size_t requested);
