@@ -3,8 +3,10 @@
 # with its own harness binary, build/bin/heaplab-<collector>+<allocator>.
 #
 #   make            build every variant
-#   make test       build and run every test (installs missing packages as root)
-#   make asan       the same tests, built with AddressSanitizer + UBSan
+#   make test       every test, in the normal build and again built with
+#                   AddressSanitizer + UBSan (installs missing packages as root)
+#   make check      the tests in the normal build only
+#   make asan       the tests in the sanitizer build only (build/asan)
 #   make perf       the collectors' performance benchmark (ratios from one run)
 #   make allocbench every allocator back end on three allocation patterns
 #   make deps       install (as root) or name the missing Debian packages
@@ -98,14 +100,22 @@ deps:
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
+ASAN_BUILD := build/asan
+
 test: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all tests
-	@BUILD=$(BUILD) MODE=$(MODE) tests/run $(UNIT_TESTS) $(CONFORMANCE)
+	@$(MAKE) --no-print-directory -j$(JOBS) MODE=asan BUILD=$(ASAN_BUILD) all tests
+	@tests/run $(BUILD) $(ASAN_BUILD)
+
+check: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all tests
+	@tests/run $(BUILD)
+
+asan: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) MODE=asan BUILD=$(ASAN_BUILD) all tests
+	@tests/run $(ASAN_BUILD)
 
 tests: $(UNIT_TESTS) $(CONFORMANCE)
-
-asan:
-	@$(MAKE) --no-print-directory MODE=asan BUILD=build/asan test
 
 # GCBench in plain C under Boehm GC or malloc: a yardstick for the gcbench workload.
 $(BUILD)/bin/gcbench-boehm: bench/gcbench_boehm.c
@@ -129,7 +139,7 @@ clean:
 	rm -rf build
 
 FORCE:
-.PHONY: all deps test tests asan perf allocbench allocbench-binaries gcbench-boehm clean FORCE
+.PHONY: all deps test check tests asan perf allocbench allocbench-binaries gcbench-boehm clean FORCE
 .DELETE_ON_ERROR:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
