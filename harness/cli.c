@@ -96,7 +96,7 @@ void cli_parse_run(int argc, char **argv, run_options *o) {
     o->args.params = o->params;
 
     bool seen_size = false, seen_seed = false, seen_stress = false, seen_verify = false, seen_json = false,
-         seen_limit = false, seen_series = false, seen_param[64] = {false};
+         seen_limit = false, seen_series = false, seen_mmu = false, seen_param[64] = {false};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (option_is(arg, "--size")) {
@@ -116,6 +116,10 @@ void cli_parse_run(int argc, char **argv, run_options *o) {
             once(&seen_series, "--series");
             o->series_path = option_value(argc, argv, &i, "--series");
             if (!*o->series_path) cli_fail("--series needs a file name");
+        } else if (option_is(arg, "--mmu")) {
+            once(&seen_mmu, "--mmu");
+            o->mmu_path = option_value(argc, argv, &i, "--mmu");
+            if (!*o->mmu_path) cli_fail("--mmu needs a file name");
         } else if (strcmp(arg, "--verify") == 0) {
             once(&seen_verify, "--verify");
             o->config.verify = true;

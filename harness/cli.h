@@ -20,6 +20,7 @@ typedef struct run_options {
     double alloc_knobs[HEAP_MAX_KNOBS];
     bool json;
     const char *series_path; /* --series FILE: the memory curve, or NULL */
+    const char *mmu_path;    /* --mmu FILE: the MMU curve, or NULL */
 } run_options;
 
 /* Reports a bad-input error in one line and exits with status 2. */

@@ -18,10 +18,16 @@
 #include "report.h"
 #include "workload.h"
 
+/* An output file written to a temporary name, renamed when whole. */
+typedef struct pending_file {
+    const char *path; /* NULL: not asked for */
+    FILE *file;
+    char temporary[4096];
+} pending_file;
+
 typedef struct run {
     const run_options *options;
-    FILE *series_file; /* written to a temporary name, renamed when whole */
-    char series_temporary[4096];
+    pending_file series, mmu;
     heap *heap;
     metrics metrics;
     uint64_t wall_started_ns, cpu_started_ns;
@@ -48,23 +54,36 @@ static bool finish_pending(FILE *f, bool written, const char *temporary, const c
     return ok;
 }
 
-static bool write_series(run *r) {
-    if (!r->series_file) return true;
-    bool ok = finish_pending(r->series_file, series_write(&r->metrics.series, r->series_file), r->series_temporary,
-                             r->options->series_path);
-    r->series_file = NULL;
+static void open_output(pending_file *p, const char *path) {
+    p->path = path;
+    if (path) p->file = open_pending(path, p->temporary, sizeof p->temporary);
+}
+
+/* The memory curve and the MMU curve, each whole or not at all; after
+ * stop_clocks. False if either could not be written. */
+static bool write_outputs(run *r) {
+    bool ok = true;
+    if (r->series.file)
+        ok &= finish_pending(r->series.file, series_write(&r->metrics.series, r->series.file), r->series.temporary,
+                             r->series.path);
+    if (r->mmu.file)
+        ok &= finish_pending(r->mmu.file, pause_log_write_mmu(&r->metrics.pause_log, r->wall_ns, r->mmu.file),
+                             r->mmu.temporary, r->mmu.path);
+    r->series.file = r->mmu.file = NULL;
     return ok;
 }
 
+/* The run is over: no pause comes after this. */
 static void stop_clocks(run *r) {
     r->wall_ns = clock_ns(CLOCK_MONOTONIC) - r->wall_started_ns;
     r->cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - r->cpu_started_ns;
+    metrics_finish(&r->metrics);
 }
 
 static void usage(FILE *out) {
     fprintf(out,
             "usage: heaplab-%s+%s WORKLOAD [--size N] [--seed S] [--NAME=value ...]\n"
-            "           [--heap-limit BYTES] [--stress N] [--verify] [--json] [--series FILE]\n"
+            "           [--heap-limit BYTES] [--stress N] [--verify] [--json] [--series FILE] [--mmu FILE]\n"
             "       heaplab-%s+%s --list | --describe WORKLOAD\n",
             gc_name, alloc_name, gc_name, alloc_name);
 }
@@ -124,23 +143,24 @@ static void summarise(run *r, const char *outcome, uint64_t checksum, const heap
     report_text(&rep, "checksum", text);
     report_uint(&rep, "wall_ns", wall_ns);
     report_uint(&rep, "cpu_ns", cpu_ns);
-    report_uint(&rep, "gc_ns", r->metrics.gc_ns);
-    report_uint(&rep, "mutator_ns", wall_ns > r->metrics.gc_ns ? wall_ns - r->metrics.gc_ns : 0);
+    const metrics *m = &r->metrics;
+    uint64_t gc_ns = metrics_ns(m, m->pause_histogram.total);
+    report_uint(&rep, "gc_ns", gc_ns);
+    report_uint(&rep, "mutator_ns", wall_ns > gc_ns ? wall_ns - gc_ns : 0);
     report_uint(&rep, "collections", stats.collections);
-    const histogram *pauses = &r->metrics.pause_histogram;
+    const histogram *pauses = &m->pause_histogram;
     report_uint(&rep, "pauses", pauses->count);
-    report_uint(&rep, "pause_total_ns", pauses->total);
-    report_uint(&rep, "pause_p50_ns", histogram_percentile(pauses, 0.50));
-    report_uint(&rep, "pause_p90_ns", histogram_percentile(pauses, 0.90));
-    report_uint(&rep, "pause_p99_ns", histogram_percentile(pauses, 0.99));
-    report_uint(&rep, "pause_p999_ns", histogram_percentile(pauses, 0.999));
-    report_uint(&rep, "pause_max_ns", pauses->max);
-    static const struct {
-        const char *name;
-        uint64_t window_ns;
-    } mmu_windows[] = {{"mmu_1ms", 1000000}, {"mmu_10ms", 10000000}, {"mmu_100ms", 100000000}, {"mmu_1s", 1000000000}};
-    for (size_t i = 0; i < sizeof mmu_windows / sizeof mmu_windows[0]; i++)
-        report_double(&rep, mmu_windows[i].name, pause_log_mmu(&r->metrics.pause_log, wall_ns, mmu_windows[i].window_ns));
+    report_uint(&rep, "pause_total_ns", metrics_ns(m, pauses->total));
+    report_uint(&rep, "pause_p50_ns", metrics_pause_percentile_ns(m, 0.50));
+    report_uint(&rep, "pause_p90_ns", metrics_pause_percentile_ns(m, 0.90));
+    report_uint(&rep, "pause_p99_ns", metrics_pause_percentile_ns(m, 0.99));
+    report_uint(&rep, "pause_p999_ns", metrics_pause_percentile_ns(m, 0.999));
+    report_uint(&rep, "pause_max_ns", metrics_ns(m, pauses->max));
+    static const char *const mmu_names[] = {"mmu_1ms", "mmu_10ms", "mmu_100ms", "mmu_1s"};
+    static const uint64_t mmu_windows[] = {1000000, 10000000, 100000000, 1000000000};
+    double mmus[4];
+    pause_log_mmus(&m->pause_log, wall_ns, mmu_windows, mmus, 4);
+    for (size_t i = 0; i < 4; i++) report_double(&rep, mmu_names[i], mmus[i]);
     report_uint(&rep, "objects_allocated", stats.objects_allocated);
     report_uint(&rep, "bytes_allocated", stats.bytes_allocated);
     report_uint(&rep, "objects_freed", leaks ? leaks->objects_freed : stats.objects_freed);
@@ -148,7 +168,7 @@ static void summarise(run *r, const char *outcome, uint64_t checksum, const heap
     report_uint(&rep, "peak_live_bytes", stats.peak_live_bytes);
     report_uint(&rep, "footprint_bytes", footprint);
     report_uint(&rep, "peak_footprint_bytes",
-                footprint > r->metrics.series.peak_footprint_bytes ? footprint : r->metrics.series.peak_footprint_bytes);
+                footprint > m->series.peak_footprint_bytes ? footprint : m->series.peak_footprint_bytes);
     report_uint(&rep, "peak_rss_bytes", peak_rss_bytes());
     report_uint(&rep, "leaked_objects", leaks ? leaks->objects_leaked : stats.live_objects);
     report_uint(&rep, "leaked_bytes", leaks ? leaks->bytes_leaked : stats.live_bytes);
@@ -162,7 +182,18 @@ static void summarise(run *r, const char *outcome, uint64_t checksum, const heap
         report_uint(&rep, generation_fields[g][1], stats.generation[g].collected);
         report_uint(&rep, generation_fields[g][2], stats.generation[g].uncollectable);
     }
+    /* Time in each generation's collections; a full-heap collection is the
+     * oldest generation's. */
+    static const char *const generation_time_fields[HEAP_MAX_GENERATIONS] = {"gen0_ns", "gen1_ns", "gen2_ns"};
+    for (int g = 0; g < HEAP_MAX_GENERATIONS; g++) {
+        uint64_t ticks = m->generation_ticks[g];
+        if (g == stats.generations - 1) ticks += m->full_heap_ticks;
+        report_uint(&rep, generation_time_fields[g], metrics_ns(m, ticks));
+    }
     report_uint(&rep, "objects_marked", stats.objects_marked);
+    report_uint(&rep, "bytes_marked", stats.bytes_marked);
+    report_uint(&rep, "objects_swept", m->swept_objects);
+    report_uint(&rep, "bytes_swept", m->swept_bytes);
     report_uint(&rep, "heap_limit_bytes", stats.heap_limit_bytes);
     report_write(&rep, stdout, o->json);
 }
@@ -178,7 +209,7 @@ _Noreturn static void out_of_memory(heap *h, size_t requested, void *data) {
             r->options->workload->name, requested, (unsigned long long)stats.live_bytes,
             (unsigned long long)stats.heap_limit_bytes);
     metrics_sample(&r->metrics, stats.bytes_allocated, stats.live_bytes);
-    write_series(r);
+    write_outputs(r);
     summarise(r, "out-of-memory", 0, &stats, alloc_footprint(), NULL);
     exit(EXIT_OUT_OF_MEMORY);
 }
@@ -203,12 +234,20 @@ int main(int argc, char **argv) {
     for (int i = 0; alloc_knobs[i].name && i < HEAP_MAX_KNOBS; i++) alloc_set_knob(i, options.alloc_knobs[i]);
 
     run r = {.options = &options};
-    if (options.series_path)
-        r.series_file = open_pending(options.series_path, r.series_temporary, sizeof r.series_temporary);
-    r.wall_started_ns = clock_ns(CLOCK_MONOTONIC);
-    metrics_init(&r.metrics, r.wall_started_ns);
+#ifdef HEAPLAB_NO_METRICS
+    if (options.series_path || options.mmu_path) cli_fail("this harness is built without metrics: no --series or --mmu");
+#endif
+    open_output(&r.series, options.series_path);
+    open_output(&r.mmu, options.mmu_path);
+    metrics_init(&r.metrics);
+    r.wall_started_ns = r.metrics.run_started_ns;
+#ifdef HEAPLAB_NO_METRICS
+    /* No listener: the collectors skip every event, as if nobody measured. */
+    options.config.listener = NULL;
+#else
     gc_event_listener listener = metrics_listener(&r.metrics);
     options.config.listener = &listener;
+#endif
     options.config.out_of_memory = out_of_memory;
     options.config.out_of_memory_data = &r;
     r.heap = heap_create(&options.config);
@@ -232,7 +271,7 @@ int main(int argc, char **argv) {
     uint64_t footprint = alloc_footprint();
     heap_leak_report leaks;
     heap_destroy(r.heap, &leaks);
-    bool written = write_series(&r);
+    bool written = write_outputs(&r);
     summarise(&r, "ok", checksum, &stats, footprint, &leaks);
     metrics_release(&r.metrics);
     return written ? 0 : 1;

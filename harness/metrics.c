@@ -2,6 +2,11 @@
 
 #include <time.h>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <x86intrin.h>
+#endif
+
 #include "alloc.h"
 
 uint64_t clock_ns(int clock) {
@@ -10,8 +15,38 @@ uint64_t clock_ns(int clock) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void metrics_init(metrics *m, uint64_t run_started_ns) {
-    *m = (metrics){.run_started_ns = run_started_ns};
+/* The TSC counts at one rate on every core only where the CPU says it is
+ * invariant; anywhere else pauses are timed with CLOCK_MONOTONIC itself
+ * (and a tick is a nanosecond). */
+static bool use_tsc;
+
+static void choose_clock(void) {
+#if defined(__x86_64__)
+    unsigned eax, ebx, ecx, edx;
+    use_tsc = __get_cpuid(0x80000007, &eax, &ebx, &ecx, &edx) && (edx & (1u << 8));
+#endif
+}
+
+static inline uint64_t ticks_now(void) {
+#if defined(__x86_64__)
+    if (__builtin_expect(use_tsc, 1)) return __rdtsc();
+#endif
+    return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* A tick count and CLOCK_MONOTONIC at one moment: ticks read on either side
+ * of the clock, the midpoint taken. */
+static void clock_pair(uint64_t *ticks, uint64_t *ns) {
+    uint64_t before = ticks_now();
+    *ns = clock_ns(CLOCK_MONOTONIC);
+    uint64_t after = ticks_now();
+    *ticks = before + (after - before) / 2;
+}
+
+void metrics_init(metrics *m) {
+    *m = (metrics){.ns_per_tick = 1.0};
+    choose_clock();
+    clock_pair(&m->run_started_ticks, &m->run_started_ns);
     histogram_init(&m->pause_histogram);
     pause_log_init(&m->pause_log);
     series_init(&m->series);
@@ -19,13 +54,36 @@ void metrics_init(metrics *m, uint64_t run_started_ns) {
 
 void metrics_release(metrics *m) { pause_log_release(&m->pause_log); }
 
-static void pause_begin(metrics *m) { m->pause_started_ns = clock_ns(CLOCK_MONOTONIC); }
+void metrics_finish(metrics *m) {
+    if (m->finished) return;
+    m->finished = true;
+    uint64_t ticks, ns;
+    clock_pair(&ticks, &ns);
+    if (use_tsc && ticks > m->run_started_ticks && ns > m->run_started_ns)
+        m->ns_per_tick = (double)(ns - m->run_started_ns) / (double)(ticks - m->run_started_ticks);
+    /* Scaling is monotone, so the log stays ascending and non-overlapping. */
+    pause_log *log = &m->pause_log;
+    for (size_t i = 0; i < log->count; i++) {
+        log->starts[i] = metrics_ns(m, log->starts[i]);
+        log->ends[i] = metrics_ns(m, log->ends[i]);
+    }
+}
 
-static void pause_end(metrics *m) {
-    uint64_t end = clock_ns(CLOCK_MONOTONIC), pause = end - m->pause_started_ns;
-    m->gc_ns += pause;
+uint64_t metrics_ns(const metrics *m, uint64_t ticks) { return (uint64_t)((double)ticks * m->ns_per_tick + 0.5); }
+
+uint64_t metrics_pause_percentile_ns(const metrics *m, double fraction) {
+    return metrics_ns(m, histogram_percentile(&m->pause_histogram, fraction));
+}
+
+/* The listener: as little as possible between the two clock reads. */
+
+static void pause_begin(metrics *m) { m->pause_started_ticks = ticks_now(); }
+
+static uint64_t pause_end(metrics *m) {
+    uint64_t end = ticks_now(), pause = end - m->pause_started_ticks;
     histogram_add(&m->pause_histogram, pause);
-    pause_log_add(&m->pause_log, m->pause_started_ns - m->run_started_ns, end - m->run_started_ns);
+    pause_log_add(&m->pause_log, m->pause_started_ticks - m->run_started_ticks, end - m->run_started_ticks);
+    return pause;
 }
 
 static void on_collection_begin(void *data, int generation) {
@@ -34,10 +92,14 @@ static void on_collection_begin(void *data, int generation) {
 }
 
 static void on_collection_end(void *data, const gc_collection_summary *summary) {
-    (void)summary;
     metrics *m = data;
+    uint64_t pause = pause_end(m);
     m->collections++;
-    pause_end(m);
+    if (summary->generation >= 0 && summary->generation < HEAP_MAX_GENERATIONS)
+        m->generation_ticks[summary->generation] += pause;
+    else m->full_heap_ticks += pause;
+    m->swept_objects += summary->objects_freed;
+    m->swept_bytes += summary->bytes_freed;
 }
 
 static void on_cascade_begin(void *data) { pause_begin(data); }

@@ -1,26 +1,42 @@
 /* The harness's side of impl/events.h: times every collection and every
  * refcount cascade, so that no collector reads a clock. Each pause goes into
  * a histogram (percentiles) and the pause log (minimum mutator utilisation);
- * the allocation clock's ticks make the memory curve. */
+ * the allocation clock's ticks make the memory curve.
+ *
+ * Pauses are timed in ticks of the cheapest clock there is (the TSC on
+ * x86-64, CLOCK_MONOTONIC elsewhere): there can be millions of them. Ticks
+ * become nanoseconds once, when the run is over, by a ratio measured against
+ * CLOCK_MONOTONIC over the run itself (metrics_finish), so no calibration
+ * sleep is needed. Built with -DHEAPLAB_NO_METRICS the harness gives the
+ * heap no listener at all: the yardstick the metrics' cost is measured
+ * against (make overhead). */
 #ifndef HEAPLAB_METRICS_H
 #define HEAPLAB_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "events.h"
 #include "histogram.h"
+#include "object.h"
 #include "pauses.h"
 #include "series.h"
 
 typedef struct metrics {
     uint64_t run_started_ns;
-    uint64_t pause_started_ns;
-    uint64_t gc_ns; /* collections and cascades together */
+    uint64_t run_started_ticks;
+    uint64_t pause_started_ticks;
     uint64_t cascades, cascade_objects;
     uint64_t collections;
-    histogram pause_histogram;
-    pause_log pause_log;
+    /* Collections' pauses by the generation they collected; a full-heap
+     * collection's apart (whose generation that is, only heap_stats says). */
+    uint64_t generation_ticks[HEAP_MAX_GENERATIONS], full_heap_ticks;
+    uint64_t swept_objects, swept_bytes; /* freed by collections */
+    histogram pause_histogram; /* in ticks; its total is the time paused */
+    pause_log pause_log;       /* in ticks until metrics_finish, then in ns */
     series series;
+    double ns_per_tick;        /* set by metrics_finish */
+    bool finished;
 } metrics;
 
 /* One more point on the memory curve, now (the run's last, say). */
@@ -28,8 +44,19 @@ void metrics_sample(metrics *m, uint64_t bytes_allocated, uint64_t live_bytes);
 
 uint64_t clock_ns(int clock);
 
-void metrics_init(metrics *m, uint64_t run_started_ns);
+/* Starts the run's clocks: run_started_ns is the run's time zero. */
+void metrics_init(metrics *m);
 void metrics_release(metrics *m);
+
+/* Ends the run's measuring: calibrates ticks against CLOCK_MONOTONIC over
+ * the whole run and turns the pause log into nanoseconds. Call once, after
+ * the last pause and before reading anything below; later calls do nothing. */
+void metrics_finish(metrics *m);
+
+/* Ticks to nanoseconds (after metrics_finish). */
+uint64_t metrics_ns(const metrics *m, uint64_t ticks);
+/* A pause percentile in nanoseconds (see histogram_percentile). */
+uint64_t metrics_pause_percentile_ns(const metrics *m, double fraction);
 
 /* A listener whose data is `m`. */
 gc_event_listener metrics_listener(metrics *m);

@@ -42,59 +42,137 @@ void pause_log_add(pause_log *log, uint64_t start, uint64_t end) {
             merge_pairs(log);
         }
     }
+    /* Two clock reads a few cycles apart (or on two cores) may disagree by a
+     * little; the log stays ordered whatever they say. */
+    if (log->count && start < log->ends[log->count - 1]) start = log->ends[log->count - 1];
+    if (end < start) end = start;
     log->starts[log->count] = start;
     log->ends[log->count] = end;
     log->count++;
 }
 
-/* Paused time in [0, x): whole pauses ending by x, plus the part of the one
- * x falls in. `prefix[i]` is the paused time of the first i pauses. */
-static uint64_t paused_before(const pause_log *log, const uint64_t *prefix, uint64_t x) {
-    size_t lo = 0, hi = log->count; /* first pause with end > x */
+/* The first i in [lo, hi) with values[i] + offset >= x (hi if none). */
+static size_t lower_bound(const uint64_t *values, size_t lo, size_t hi, uint64_t offset, uint64_t x) {
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (log->ends[mid] <= x) lo = mid + 1;
+        if (values[mid] + offset < x) lo = mid + 1;
         else hi = mid;
     }
-    uint64_t paused = prefix[lo];
-    if (lo < log->count && log->starts[lo] < x) paused += x - log->starts[lo];
-    return paused;
+    return lo;
 }
 
-double pause_log_mmu(const pause_log *log, uint64_t run, uint64_t window) {
+/* Paused time in [0, x) when pause j is the first to end after x:
+ * `prefix[j]` (prefix[i] is the paused time of the first i pauses) plus the
+ * part of pause j before x. */
+static inline uint64_t paused_before(const pause_log *log, const uint64_t *prefix, size_t j, uint64_t x) {
+    return prefix[j] + (j < log->count && log->starts[j] < x ? x - log->starts[j] : 0);
+}
+
+/* Moves j forward to the first pause that ends after x (one is known to).
+ * Mostly a window's edge crosses one pause or two per candidate: two steps
+ * without branches, then a loop that is rarely taken and so predicted. */
+static inline size_t advance(const uint64_t *ends, size_t j, uint64_t x) {
+    j += ends[j] <= x;
+    j += ends[j] <= x;
+    while (ends[j] <= x) j++;
+    return j;
+}
+
+/* The worse of `worst` and the window that starts where pause i starts;
+ * *far follows the window's end, which must be before the last pause's end. */
+static inline uint64_t window_from_start(const pause_log *log, const uint64_t *prefix, size_t i, uint64_t window,
+                                         size_t *far, uint64_t worst) {
+    uint64_t x = log->starts[i] + window;
+    size_t j = *far = advance(log->ends, *far, x);
+    uint64_t paused = prefix[j] + (log->starts[j] < x ? x - log->starts[j] : 0) - prefix[i];
+    return paused > worst ? paused : worst;
+}
+
+/* The same for the window that ends where pause i ends, which must be after
+ * `window`; counted if it ends in the run. *near follows the window's start,
+ * at or before pause i. */
+static inline uint64_t window_to_end(const pause_log *log, const uint64_t *prefix, size_t i, uint64_t window,
+                                     uint64_t run, size_t *near, uint64_t worst) {
+    uint64_t y = log->ends[i] - window;
+    size_t j = *near = advance(log->ends, *near, y);
+    uint64_t paused = prefix[i + 1] - prefix[j] - (log->starts[j] < y ? y - log->starts[j] : 0);
+    return log->ends[i] <= run && paused > worst ? paused : worst;
+}
+
+static double mmu_with_prefix(const pause_log *log, const uint64_t *prefix, uint64_t run, uint64_t window) {
+    const uint64_t *starts = log->starts, *ends = log->ends;
+    size_t n = log->count;
     if (!run || !window) return 1.0;
-    uint64_t *prefix = malloc((log->count + 1) * sizeof *prefix);
-    if (!prefix) return NAN;
-    prefix[0] = 0;
-    for (size_t i = 0; i < log->count; i++) prefix[i + 1] = prefix[i] + (log->ends[i] - log->starts[i]);
     if (window >= run) {
-        double mmu = 1.0 - (double)paused_before(log, prefix, run) / (double)run;
-        free(prefix);
-        return mmu;
+        uint64_t paused = paused_before(log, prefix, lower_bound(ends, 0, n, 0, run + 1), run);
+        return 1.0 - (double)paused / (double)run;
     }
     /* Paused time in a sliding window is piecewise linear in its start, so
      * its maximum is where the window starts at a pause's start or ends at a
-     * pause's end (or at the run's edges). */
-    uint64_t last_start = run - window, worst = paused_before(log, prefix, window);
-    for (size_t i = 0; i < log->count; i++) {
-        uint64_t candidates[2] = {log->starts[i], log->ends[i] > window ? log->ends[i] - window : 0};
-        for (int c = 0; c < 2; c++) {
-            uint64_t s = candidates[c] > last_start ? last_start : candidates[c];
-            uint64_t paused = paused_before(log, prefix, s + window) - paused_before(log, prefix, s);
-            if (paused > worst) worst = paused;
-        }
+     * pause's end, or at the run's edges. Both kinds of candidate come in
+     * ascending order, so one pass over the log, with a cursor for each
+     * kind's other edge, sees them all: O(pauses) per window. */
+    uint64_t last_start = run - window;
+    uint64_t worst = paused_before(log, prefix, lower_bound(ends, 0, n, 0, window + 1), window);
+    uint64_t at_end = paused_before(log, prefix, lower_bound(ends, 0, n, 0, run + 1), run) -
+                      paused_before(log, prefix, lower_bound(ends, 0, n, 0, last_start + 1), last_start);
+    if (at_end > worst) worst = at_end;
+    if (!n) return 1.0 - (double)worst / (double)window;
+    /* Windows from a pause's start count until last_start, and while their
+     * far edge is before the last pause's end (so it finds a pause ending
+     * after it): beyond, the window ending where the last pause ends holds
+     * at least as much, or the run's last window does. */
+    size_t from_starts = lower_bound(starts, 0, n, 0, last_start);
+    size_t inside = lower_bound(starts, 0, from_starts, window, ends[n - 1]);
+    /* Windows ending where a pause ends count from the first that ends
+     * after `window` (earlier ones are the run's first window) and while it
+     * ends by the run's end. */
+    size_t from_ends = lower_bound(ends, 0, n, 0, window + 1);
+    size_t far = 0, near = 0, i = 0;
+    for (size_t both = from_ends < inside ? from_ends : inside; i < both; i++)
+        worst = window_from_start(log, prefix, i, window, &far, worst);
+    for (; i < inside; i++) {
+        worst = window_from_start(log, prefix, i, window, &far, worst);
+        worst = window_to_end(log, prefix, i, window, run, &near, worst);
     }
-    free(prefix);
+    for (i = from_ends > inside ? from_ends : inside; i < n; i++)
+        worst = window_to_end(log, prefix, i, window, run, &near, worst);
     return 1.0 - (double)worst / (double)window;
 }
 
+/* prefix[i]: the paused time of the first i pauses; NULL without memory. */
+static uint64_t *prefix_sums(const pause_log *log) {
+    uint64_t *prefix = malloc((log->count + 1) * sizeof *prefix);
+    if (!prefix) return NULL;
+    prefix[0] = 0;
+    for (size_t i = 0; i < log->count; i++) prefix[i + 1] = prefix[i] + (log->ends[i] - log->starts[i]);
+    return prefix;
+}
+
+bool pause_log_mmus(const pause_log *log, uint64_t run, const uint64_t *windows, double *mmus, size_t count) {
+    uint64_t *prefix = prefix_sums(log);
+    for (size_t w = 0; w < count; w++) mmus[w] = prefix ? mmu_with_prefix(log, prefix, run, windows[w]) : NAN;
+    bool ok = prefix != NULL;
+    free(prefix);
+    return ok;
+}
+
+double pause_log_mmu(const pause_log *log, uint64_t run, uint64_t window) {
+    double mmu;
+    pause_log_mmus(log, run, &window, &mmu, 1);
+    return mmu;
+}
+
 bool pause_log_write_mmu(const pause_log *log, uint64_t run, FILE *out) {
+    uint64_t *prefix = prefix_sums(log);
+    if (!prefix) return false;
     bool ok = fprintf(out, "window_ns,mmu\n") > 0;
     for (int step = 0; ok; step++) {
         uint64_t window = (uint64_t)llround(1000.0 * pow(10.0, step / 10.0));
         if (window > run) window = run;
-        ok = fprintf(out, "%llu,%.6f\n", (unsigned long long)window, pause_log_mmu(log, run, window)) > 0;
+        ok = fprintf(out, "%llu,%.6f\n", (unsigned long long)window, mmu_with_prefix(log, prefix, run, window)) > 0;
         if (window == run) break;
     }
+    free(prefix);
     return ok && !ferror(out);
 }

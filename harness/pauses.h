@@ -27,16 +27,20 @@ typedef struct pause_log {
 
 void pause_log_init(pause_log *log);
 void pause_log_release(pause_log *log);
-/* Records [start, end); start must not precede the previous end. False if
- * memory for the log could not be had (the pause is then merged). */
+/* Records [start, end); a start before the previous end counts from that
+ * end. If memory for the log cannot be had, neighbours are merged. */
 void pause_log_add(pause_log *log, uint64_t start, uint64_t end);
 
 /* Minimum mutator utilisation in [0, 1] for windows of `window` ns in a run
  * of `run` ns. */
 double pause_log_mmu(const pause_log *log, uint64_t run, uint64_t window);
+/* The same for `count` windows at once (one pass over the log each, one
+ * scratch table for all); false, and NaNs, if the table could not be had. */
+bool pause_log_mmus(const pause_log *log, uint64_t run, const uint64_t *windows, double *mmus, size_t count);
 
 /* The whole curve, "window_ns,mmu" lines for windows from 1 us to the run's
- * length, ten per decade. Returns false on a write error. */
+ * length, ten per decade. Returns false on a write error (or without memory
+ * for its scratch table). */
 bool pause_log_write_mmu(const pause_log *log, uint64_t run, FILE *out);
 
 #endif

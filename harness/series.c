@@ -37,11 +37,17 @@ uint64_t current_rss_bytes(void) {
     static int fd = -2;
     if (fd == -2) fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0;
+    static uint64_t page_size;
+    if (!page_size) page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+    /* "size resident ...", in pages: read on every sample of the memory
+     * curve, so parsed by hand (sscanf costs as much as the read). */
     char text[128];
     ssize_t n = pread(fd, text, sizeof text - 1, 0);
     if (n <= 0) return 0;
     text[n] = '\0';
-    unsigned long long size, resident;
-    if (sscanf(text, "%llu %llu", &size, &resident) != 2) return 0;
-    return resident * (uint64_t)sysconf(_SC_PAGESIZE);
+    const char *p = strchr(text, ' ');
+    if (!p || p[1] < '0' || p[1] > '9') return 0;
+    uint64_t resident = 0;
+    for (p++; *p >= '0' && *p <= '9'; p++) resident = resident * 10 + (uint64_t)(*p - '0');
+    return resident * page_size;
 }
