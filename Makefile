@@ -8,7 +8,10 @@
 #   make check      the tests in the normal build only
 #   make asan       the tests in the sanitizer build only (build/asan)
 #   make perf       the collectors' performance benchmark (ratios from one run)
+#   make fuzz       the heap-operations fuzzer, each variant for FUZZ_SECONDS
 #   make allocbench every allocator back end on three allocation patterns
+#   make overhead   what the metrics cost: each harness against one built
+#                   without them (-DHEAPLAB_NO_METRICS), interleaved runs
 #   make deps       install (as root) or name the missing Debian packages
 
 ifeq ($(origin CC),default)
@@ -41,12 +44,18 @@ IMPL_COMMON := $(call objects,$(wildcard impl/*.c))
 WORKLOAD_OBJS := $(call objects,$(wildcard harness/workloads/*.c) harness/workload.c) $(BUILD)/obj/gen/workloads.o
 HARNESS_OBJS := $(call objects,$(filter-out harness/workload.c,$(wildcard harness/*.c))) $(WORKLOAD_OBJS)
 BINARIES := $(addprefix $(BUILD)/bin/heaplab-,$(VARIANTS))
+# The same harness with metrics compiled out: the heap gets no listener.
+NO_METRICS_OBJS := $(filter-out $(BUILD)/obj/harness/main.o,$(HARNESS_OBJS)) $(BUILD)/obj/harness/main-nometrics.o
 
 all: $(BINARIES)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/harness/main-nometrics.o: harness/main.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DHEAPLAB_NO_METRICS -c $< -o $@
 
 # The workload registry, rewritten only when the set of workloads changes.
 $(BUILD)/gen/workloads.c: FORCE
@@ -61,6 +70,13 @@ $(BUILD)/obj/gen/workloads.o: $(BUILD)/gen/workloads.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# The heap-operations fuzzer (tests/fuzz_heap.c): libFuzzer builds for
+# `make fuzz`, and replay builds that run the committed corpus in the tests.
+FUZZ_BUILD := build/fuzz
+FUZZ_CC := clang
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iimpl
+FUZZ_SECONDS ?= 60
+
 define variant
 $(BUILD)/bin/heaplab-$(1)+$(2): $(HARNESS_OBJS) $(call objects,impl/gc/$(1).c impl/alloc/$(2).c) $(IMPL_COMMON)
 	@mkdir -p $$(@D)
@@ -69,6 +85,22 @@ $(BUILD)/bin/heaplab-$(1)+$(2): $(HARNESS_OBJS) $(call objects,impl/gc/$(1).c im
 $(BUILD)/tests/conformance-$(1)+$(2): $(call objects,tests/conformance.c harness/cli.c) $(WORKLOAD_OBJS) $(call objects,impl/gc/$(1).c impl/alloc/$(2).c) $(IMPL_COMMON)
 	@mkdir -p $$(@D)
 	$(CC) $(LDFLAGS) $$^ -o $$@ $(call alloc_libs,$(2)) -lcmocka $(LDLIBS)
+
+$(BUILD)/overhead/heaplab-$(1)+$(2): $(BUILD)/bin/heaplab-$(1)+$(2)
+	@mkdir -p $$(@D)
+	cp $$< $$@
+
+$(BUILD)/overhead/heaplab-$(1)+$(2)-nometrics: $(NO_METRICS_OBJS) $(call objects,impl/gc/$(1).c impl/alloc/$(2).c) $(IMPL_COMMON)
+	@mkdir -p $$(@D)
+	$(CC) $(LDFLAGS) $$^ -o $$@ $(call alloc_libs,$(2)) $(LDLIBS)
+
+$(BUILD)/tests/fuzz-replay-$(1)+$(2): tests/fuzz_heap.c impl/gc/$(1).c impl/alloc/$(2).c $(wildcard impl/*.c)
+	@mkdir -p $$(@D)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -DHEAPLAB_FUZZ_REPLAY $$^ -o $$@ $(call alloc_libs,$(2)) $(LDLIBS)
+
+$(FUZZ_BUILD)/fuzz-$(1)+$(2): tests/fuzz_heap.c impl/gc/$(1).c impl/alloc/$(2).c $(wildcard impl/*.c)
+	@mkdir -p $$(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $$^ -o $$@ $(call alloc_libs,$(2))
 
 $(BUILD)/bin/perf-$(1)+$(2): $(call objects,bench/perf.c) $(WORKLOAD_OBJS) $(call objects,impl/gc/$(1).c impl/alloc/$(2).c) $(IMPL_COMMON)
 	@mkdir -p $$(@D)
@@ -92,8 +124,12 @@ $(BUILD)/bin/allocbench-%: $(call objects,bench/allocbench.c impl/knob.c) $(BUIL
 	$(CC) $(LDFLAGS) $^ -o $@ $(call alloc_libs,$*) $(LDLIBS)
 ALLOCBENCH := $(addprefix $(BUILD)/bin/allocbench-,$(ALLOCS))
 
-UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(foreach n,$(GCS) $(ALLOCS),$(wildcard tests/test_$(n).c)))
-CONFORMANCE := $(addprefix $(BUILD)/tests/conformance-,$(VARIANTS))
+# The harness's metrics: histogram, pause log and MMU, memory curve, tick clock.
+$(eval $(call unit_test,metrics,harness/histogram.c harness/pauses.c harness/series.c harness/metrics.c impl/alloc/malloc.c))
+
+UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(foreach n,$(GCS) $(ALLOCS),$(wildcard tests/test_$(n).c))) \
+              $(BUILD)/tests/test_metrics
+CONFORMANCE := $(addprefix $(BUILD)/tests/conformance-,$(VARIANTS)) $(addprefix $(BUILD)/tests/fuzz-replay-,$(VARIANTS))
 
 deps:
 	@scripts/install-deps
@@ -125,6 +161,19 @@ $(BUILD)/bin/gcbench-boehm: bench/gcbench_boehm.c
 gcbench-boehm: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bin/gcbench-boehm
 
+# make fuzz [VARIANTS="rc+malloc ..."] [FUZZ_SECONDS=600]: fuzz each variant
+# in turn, starting from the committed corpus; new inputs stay in build/fuzz.
+fuzz: deps
+	@command -v $(FUZZ_CC) >/dev/null || { echo "heaplab: make fuzz needs clang (apt-get install -y clang)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory -j$(JOBS) $(addprefix $(FUZZ_BUILD)/fuzz-,$(VARIANTS))
+	@for v in $(VARIANTS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus-$$v && cp -n tests/fuzz-corpus/* $(FUZZ_BUILD)/corpus-$$v/ 2>/dev/null; \
+	  echo "== fuzzing $$v for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD)/fuzz-$$v -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/crash-$$v- $(FUZZ_BUILD)/corpus-$$v 2>&1 | \
+	    grep -E '^#[0-9]+.*DONE|stat::|ERROR|SUMMARY|heaplab' || exit 1; \
+	done
+
 allocbench-binaries: $(ALLOCBENCH)
 
 allocbench: deps
@@ -135,11 +184,20 @@ perf: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/bin/perf-rc+malloc $(BUILD)/bin/perf-rcgen+malloc $(BUILD)/bin/perf-marksweep+malloc
 	@bench/perf $(BUILD)/bin
 
+OVERHEAD_VARIANTS := rc+malloc rcgen+malloc marksweep+malloc
+OVERHEAD_BINARIES := $(foreach v,$(OVERHEAD_VARIANTS),$(BUILD)/overhead/heaplab-$(v) $(BUILD)/overhead/heaplab-$(v)-nometrics)
+
+overhead-binaries: $(OVERHEAD_BINARIES)
+
+overhead: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) overhead-binaries
+	@bench/overhead $(BUILD)/overhead $(OVERHEAD_VARIANTS)
+
 clean:
 	rm -rf build
 
 FORCE:
-.PHONY: all deps test check tests asan perf allocbench allocbench-binaries gcbench-boehm clean FORCE
+.PHONY: all deps test check tests asan fuzz perf allocbench allocbench-binaries overhead overhead-binaries gcbench-boehm clean FORCE
 .DELETE_ON_ERROR:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
