@@ -55,7 +55,7 @@ expect 2 "--ring-size must be a whole number" -- run $v rings --ring-size=1.5
 expect 2 "--ring-size must be a number, not 'nan'" -- run $v rings --ring-size=nan
 expect 2 "--ring-size must be a number, not ''" -- run $v rings --ring-size=
 expect 2 "--ring-size given twice" -- run $v rings --ring-size=2 --ring-size=3
-expect 2 "min-depth must not exceed max-depth" -- run $v trees --min-depth=10 --max-depth=5
+expect 2 "min-depth must not exceed max-depth" -- run $v gcbench --min-depth=10 --max-depth=5
 expect 2 "--heap-limit must be at least 65536, not 1K" -- run $v churn --heap-limit=1K
 expect 2 "--heap-limit must be a whole number \(with K, M or G\), not '12X'" -- run $v churn --heap-limit=12X
 expect 2 "--heap-limit '99999999999G' is too large" -- run $v churn --heap-limit=99999999999G

@@ -70,8 +70,8 @@ refused "3: --ring-size must be between 1 and" 'variants rc+malloc\nworkloads ri
 refused "3: values for rings's ring-size must be numbers" 'variants rc+malloc\nworkloads rings\nparam rings ring-size=x\n'
 refused "3: 'param' wants a workload" 'variants rc+malloc\nworkloads rings\nparam rings\n'
 refused "3: a parameter for churn, which is not among" 'variants rc+malloc\nworkloads rings\nparam churn window=3\n'
-refused "3: trees: min-depth must not exceed max-depth" \
-  'variants rc+malloc\nworkloads trees\nparam trees min-depth=10\nparam trees max-depth=5\n'
+refused "3: gcbench: min-depth must not exceed max-depth" \
+  'variants rc+malloc\nworkloads gcbench\nparam gcbench min-depth=10\nparam gcbench max-depth=5\n'
 refused "2: not a text file" 'variants rc+malloc\n\x00\x01\x02junk\x7f\nworkloads churn\n'
 refused "2: 'variants' given twice \(first on line 1\)" 'variants rc+malloc\nvariants rc+pool\nworkloads churn\n'
 refused "3: sizes for churn must be at least 1" 'variants rc+malloc\nworkloads churn\nsize churn 0\n'
@@ -169,11 +169,11 @@ check "the sweep went on: churn ok on both" test "$(grep -c ',churn,300,1,.*,ok,
 check "the table lists the failures" grep -q '^2 runs failed$' "$dir/fail.out"
 
 # A run over the time limit: failed, "timed out", the sweep goes on.
-printf '%s\n' 'variants rc+malloc' 'workloads churn trees' 'size churn 300000000' 'size trees 1' >"$dir/slow.sweep"
+printf '%s\n' 'variants rc+malloc' 'workloads churn rings' 'size churn 300000000' 'size rings 1' >"$dir/slow.sweep"
 ./heaplab sweep "$dir/slow.sweep" --timeout 1 --out "$dir/slow" >/dev/null 2>&1
 check "a run over --timeout is recorded: exit 124, timed out" \
   grep -q '^c1-1,1,,,124,timed out after 1 s,rc+malloc,churn,300000000,1,.*,failed,' "$dir/slow/runs.csv"
-check "  ... and the sweep goes on" grep -q ',trees,1,1,.*,ok,' "$dir/slow/runs.csv"
+check "  ... and the sweep goes on" grep -q ',rings,1,1,.*,ok,' "$dir/slow/runs.csv"
 check "  ... every row whole" complete "$dir/slow"
 
 echo "$passed passed, $failed failed"
