@@ -240,12 +240,10 @@ static void *direct_data(direct_object *o) { return &o->refs[o->nrefs]; }
 
 static void direct_free_list(direct_object *list) {
     if (!list) return;
-    direct_object *atoms[64];
-    uint32_t items = list->nrefs;
-    memcpy(atoms, list->refs, items * sizeof *atoms);
+    /* reference counting frees the atoms as it finds them dead, in slot
+     * order, then the list */
+    for (uint32_t k = 0; k < list->nrefs; k++) free(list->refs[k]);
     free(list);
-    /* reference counting frees the list, then its atoms last one first */
-    for (uint32_t k = items; k-- > 0;) free(atoms[k]);
 }
 
 static uint64_t direct_churn(uint64_t size, uint64_t seed, uint32_t max_items, uint64_t keep_every, uint64_t window) {

@@ -56,9 +56,9 @@ static inline void decref(heap *h, obj *o) {
 /* o's count just reached zero: free it and everything that dies with it. */
 __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
     heap_base *b = &h->base;
+    uint64_t freed_before = b->objects_freed, bytes_before = b->bytes_freed;
     rc_header *pending = header_of(o);
     pending->next_pending = NULL;
-    uint64_t freed = 0, bytes = 0;
     bool cascade = false;
     while (pending) {
         rc_header *hd = pending;
@@ -71,17 +71,22 @@ __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
                 cascade = true;
                 if (b->listener.cascade_begin && !b->tearing_down) b->listener.cascade_begin(b->listener.data);
             }
-            header_of(child)->next_pending = pending;
-            pending = header_of(child);
+            if (child->nrefs) {
+                header_of(child)->next_pending = pending;
+                pending = header_of(child);
+            } else {
+                /* An atom holds nothing: free it now, no trip through the list. */
+                size_t size = size_of(child);
+                heap_base_count_free(b, child, size);
+                alloc_free(header_of(child), size);
+            }
         }
         size_t size = size_of(dead);
         heap_base_count_free(b, dead, size);
         alloc_free(hd, size);
-        freed++;
-        bytes += size;
     }
     if (cascade && b->listener.cascade_end && !b->tearing_down)
-        b->listener.cascade_end(b->listener.data, freed, bytes);
+        b->listener.cascade_end(b->listener.data, b->objects_freed - freed_before, b->bytes_freed - bytes_before);
 }
 
 heap *heap_create(const heap_config *config) {

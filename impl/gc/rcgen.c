@@ -162,8 +162,17 @@ __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
                 cascade = true;
                 if (report && b->listener.cascade_begin) b->listener.cascade_begin(b->listener.data);
             }
-            rc_of(child)->next_pending = pending;
-            pending = rc_of(child);
+            if (child->nrefs) {
+                rc_of(child)->next_pending = pending;
+                pending = rc_of(child);
+            } else {
+                /* An atom holds nothing and is never tracked: free it now. */
+                size_t size = size_of(child);
+                heap_base_count_free(b, child, size);
+                alloc_free(block_of(child), size);
+                freed++;
+                bytes += size;
+            }
         }
         if (dead->nrefs) {
             list_unlink(gc_of(dead));
