@@ -84,7 +84,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: heaplab-%s+%s WORKLOAD [--size N] [--seed S] [--NAME=value ...]\n"
             "           [--heap-limit BYTES] [--stress N] [--verify] [--json] [--series FILE] [--mmu FILE]\n"
-            "       heaplab-%s+%s --list | --describe WORKLOAD\n",
+            "       heaplab-%s+%s --list | --describe WORKLOAD | --knobs\n",
             gc_name, alloc_name, gc_name, alloc_name);
 }
 
@@ -110,8 +110,6 @@ static void describe(const char *name) {
            (unsigned long long)w->max_size, w->size_help);
     describe_knobs("parameters", w->params);
     if (w->small_args) printf("small run (the tests' size, fit for --stress 1 --verify):\n  %s\n", w->small_args);
-    describe_knobs("collector knobs (this variant)", gc_knobs);
-    describe_knobs("allocator knobs (this variant)", alloc_knobs);
 }
 
 static void params_text(const run_options *o, char *out, size_t size) {
@@ -221,6 +219,12 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[1], "--list") == 0) {
         for (int i = 0; all_workloads[i]; i++) printf("%s\t%s\n", all_workloads[i]->name, all_workloads[i]->summary);
+        return 0;
+    }
+    if (strcmp(argv[1], "--knobs") == 0) {
+        printf("%s+%s: %s\n", gc_name, alloc_name, gc_description);
+        describe_knobs("collector knobs", gc_knobs);
+        describe_knobs("allocator knobs", alloc_knobs);
         return 0;
     }
     if (strcmp(argv[1], "--describe") == 0) {

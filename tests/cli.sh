@@ -36,7 +36,7 @@ expect 2 "usage: heaplab run" -- run $v
 expect 2 "unknown variant 'nosuch\+malloc'" -- run nosuch+malloc churn
 expect 2 "unknown workload 'nosuch'" -- run $v nosuch
 expect 2 "unknown workload 'nosuch'" -- describe nosuch
-expect 2 "describe takes one workload" -- describe
+expect 2 "describe takes one workload or variant name" -- describe
 expect 2 "list takes no arguments" -- list extra
 expect 2 "--size must be a whole number, not 'abc'" -- run $v churn --size abc
 expect 2 "--size must be a whole number, not '-5'" -- run $v churn --size=-5
@@ -66,6 +66,14 @@ done
 # The out-of-memory run still prints its stats so far, with the outcome named.
 row=$(./heaplab run $v rings --ring-size=100000 --heap-limit=1M 2>/dev/null | tail -n 1)
 if [[ $row == *",out-of-memory,"* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: no out-of-memory row: $row"; fi
+
+# describe VARIANT: the collector's and the allocator's knobs.
+knobs=$(./heaplab describe rcgen+pool)
+if grep -q -- '--threshold0=700' <<<"$knobs" && grep -q -- '--keep-arenas=1' <<<"$knobs"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); echo "FAIL: describe rcgen+pool: $knobs"
+fi
 
 # list: a line per variant and per workload.
 listing=$(./heaplab list)
