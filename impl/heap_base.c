@@ -55,6 +55,8 @@ void heap_base_release(heap_base *b) {
     registry_release(&b->registry);
 }
 
+__attribute__((noinline)) void heap_base_zero(void *p, size_t n) { memset(p, 0, n); }
+
 void heap_base_check_shape(uint32_t nrefs, uint32_t nbytes) {
     if (nrefs <= OBJ_MAX_REFS && nbytes <= OBJ_MAX_BYTES) return;
     fprintf(stderr, "heaplab: object of %u refs and %u bytes is past the limits (%u refs, %u bytes)\n", nrefs,

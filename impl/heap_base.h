@@ -49,6 +49,11 @@ void heap_base_release(heap_base *b);
 /* Aborts with a message if a workload asked for an object past the limits. */
 void heap_base_check_shape(uint32_t nrefs, uint32_t nbytes);
 
+/* Zeroes a new object's slots and data. Out of line on purpose: inlined, the
+ * compiler makes a loop whose trip count varies with every object and
+ * mispredicts; libc's memset does small sizes with a few overlapping stores. */
+void heap_base_zero(void *p, size_t n);
+
 /* Sets the allocation budget from the mode, the heap limit, the listener's
  * allocation clock and `collector_room` (UINT64_MAX when the collector has
  * no trigger of its own); first gives the clock its tick if one is due. */

@@ -68,9 +68,6 @@ static inline ms_header *header_of(const obj *o) { return (ms_header *)o - 1; }
 static inline obj *object_of(ms_header *hd) { return (obj *)(hd + 1); }
 static inline size_t size_of(const obj *o) { return obj_footprint(sizeof(ms_header), o->nrefs, o->nbytes); }
 
-/* Out of line on purpose, as in rc.c: libc's memset does small sizes with a
- * couple of overlapping stores; an inlined loop mispredicts its trip count. */
-__attribute__((noinline)) static void zero_body(void *p, size_t n) { memset(p, 0, n); }
 
 _Noreturn static void out_of_system_memory(const char *what, size_t count) {
     fprintf(stderr, "heaplab: marksweep: out of memory growing the %s to %zu entries\n", what, count);
@@ -279,7 +276,7 @@ static inline obj *init_object(heap *h, ms_header *hd, uint32_t nrefs, uint32_t 
     h->objects[h->object_count++] = o;
     o->nrefs = nrefs;
     o->nbytes = nbytes;
-    zero_body(o->refs, (size_t)nrefs * sizeof(obj *) + nbytes);
+    heap_base_zero(o->refs, (size_t)nrefs * sizeof(obj *) + nbytes);
     heap_base_count_allocation(&h->base, size);
     root_stack_push(&h->base.roots, o);
     return o;

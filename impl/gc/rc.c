@@ -5,7 +5,7 @@
  * "trashcan" solves the same problem). Cycles are never reclaimed: they are
  * what heap_destroy reports as leaked.
  */
-#include "../heap_base.h"
+#include "../refcount.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
@@ -21,64 +21,39 @@ const char gc_description[] = "pure reference counting: frees at zero, iterative
 const bool gc_reclaims_cycles = false;
 const knob gc_knobs[] = {{NULL}};
 
-/* While an object waits on the release list its count is zero, so the same
- * word links it to the next one: releasing needs no memory of its own. */
-typedef union rc_header {
-    uintptr_t refcount;
-    union rc_header *next_pending;
-} rc_header;
-
+/* The header is the count alone. */
 struct heap {
     heap_base base;
 };
 
-static inline rc_header *header_of(const obj *o) { return (rc_header *)o - 1; }
-static inline obj *object_of(rc_header *hd) { return (obj *)(hd + 1); }
-static inline size_t size_of(const obj *o) { return obj_footprint(sizeof(rc_header), o->nrefs, o->nbytes); }
-
-static uint64_t refcount_of(const obj *o) { return header_of(o)->refcount; }
-
-static void release_slow(heap *h, obj *o);
-
-/* Out of line on purpose: inlined, the compiler turns this into a loop whose
- * trip count varies with every object and mispredicts; libc's memset does
- * small sizes with a couple of overlapping stores. */
-__attribute__((noinline)) static void zero_body(void *p, size_t n) { memset(p, 0, n); }
-
-static inline void incref(obj *o) {
-    if (o) header_of(o)->refcount++;
-}
-
-static inline void decref(heap *h, obj *o) {
-    if (o && --header_of(o)->refcount == 0) release_slow(h, o);
-}
+static inline size_t size_of(const obj *o) { return obj_footprint(sizeof(refcount_word), o->nrefs, o->nbytes); }
 
 /* o's count just reached zero: free it and everything that dies with it. */
 __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
     heap_base *b = &h->base;
     uint64_t freed_before = b->objects_freed, bytes_before = b->bytes_freed;
-    rc_header *pending = header_of(o);
+    refcount_word *pending = refcount_of(o);
     pending->next_pending = NULL;
     bool cascade = false;
     while (pending) {
-        rc_header *hd = pending;
+        refcount_word *hd = pending;
         pending = hd->next_pending;
-        obj *dead = object_of(hd);
+        obj *dead = object_of_refcount(hd);
         for (uint32_t i = 0; i < dead->nrefs; i++) {
             obj *child = dead->refs[i];
-            if (!child || --header_of(child)->refcount) continue;
+            if (!child || --refcount_of(child)->refcount) continue;
             if (!cascade) {
                 cascade = true;
                 if (b->listener.cascade_begin && !b->tearing_down) b->listener.cascade_begin(b->listener.data);
             }
             if (child->nrefs) {
-                header_of(child)->next_pending = pending;
-                pending = header_of(child);
+                refcount_of(child)->next_pending = pending;
+                pending = refcount_of(child);
             } else {
                 /* An atom holds nothing: free it now, no trip through the list. */
                 size_t size = size_of(child);
                 heap_base_count_free(b, child, size);
-                alloc_free(header_of(child), size);
+                alloc_free(refcount_of(child), size);
             }
         }
         size_t size = size_of(dead);
@@ -99,7 +74,7 @@ heap *heap_create(const heap_config *config) {
     return h;
 }
 
-static void check_heap(heap *h) { heap_base_check(&h->base, refcount_of, false); }
+static void check_heap(heap *h) { heap_base_check(&h->base, refcount_value, false); }
 
 void heap_collect(heap *h, int generation) {
     /* Nothing to trace: a collection only counts, reports and verifies. */
@@ -110,12 +85,12 @@ void heap_collect(heap *h, int generation) {
 }
 
 /* A new block's header, slots and data, counted and pushed on the roots. */
-static inline obj *init_object(heap *h, rc_header *hd, uint32_t nrefs, uint32_t nbytes, size_t size) {
+static inline obj *init_object(heap *h, refcount_word *hd, uint32_t nrefs, uint32_t nbytes, size_t size) {
     hd->refcount = 1; /* the root slot it is pushed into */
-    obj *o = object_of(hd);
+    obj *o = object_of_refcount(hd);
     o->nrefs = nrefs;
     o->nbytes = nbytes;
-    zero_body(o->refs, (size_t)nrefs * sizeof(obj *) + nbytes);
+    heap_base_zero(o->refs, (size_t)nrefs * sizeof(obj *) + nbytes);
     heap_base_count_allocation(&h->base, size);
     root_stack_push(&h->base.roots, o);
     return o;
@@ -126,10 +101,10 @@ static inline obj *init_object(heap *h, rc_header *hd, uint32_t nrefs, uint32_t 
 __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, uint32_t nbytes) {
     heap_base *b = &h->base;
     heap_base_check_shape(nrefs, nbytes);
-    size_t size = obj_footprint(sizeof(rc_header), nrefs, nbytes);
+    size_t size = obj_footprint(sizeof(refcount_word), nrefs, nbytes);
     if (heap_base_stress_due(b)) heap_collect(h, heap_base_stress_generation(b, 1));
     if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
-    rc_header *hd = alloc_allocate(size);
+    refcount_word *hd = alloc_allocate(size);
     if (!hd) heap_base_out_of_memory(h, b, size); /* nothing to collect */
     obj *o = init_object(h, hd, nrefs, nbytes, size);
     heap_base_register(b, o, size);
@@ -138,50 +113,20 @@ __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, u
 }
 
 inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
-    size_t size = obj_footprint(sizeof(rc_header), nrefs, nbytes);
+    size_t size = obj_footprint(sizeof(refcount_word), nrefs, nbytes);
     if (UNLIKELY(size > h->base.allocation_budget)) return obj_new_checked(h, nrefs, nbytes);
-    rc_header *hd = alloc_allocate(size);
+    refcount_word *hd = alloc_allocate(size);
     if (UNLIKELY(!hd)) return obj_new_checked(h, nrefs, nbytes);
     h->base.allocation_budget -= size;
     return init_object(h, hd, nrefs, nbytes, size);
 }
 
-inline void obj_set(heap *h, obj *o, uint32_t i, obj *value) {
-    incref(value); /* before the decrement: storing what the slot holds must not free it */
-    obj *old = o->refs[i];
-    o->refs[i] = value;
-    decref(h, old);
-}
-
-inline root root_push(heap *h, obj *o) {
-    incref(o);
-    root_stack_push(&h->base.roots, o);
-    return h->base.roots.depth - 1;
-}
-
-inline obj *root_get(heap *h, root r) { return *root_stack_slot(&h->base.roots, r); }
-
-inline void root_set(heap *h, root r, obj *o) {
-    obj **slot = root_stack_slot(&h->base.roots, r);
-    incref(o);
-    obj *old = *slot;
-    *slot = o;
-    decref(h, old);
-}
-
-inline void root_pop(heap *h, size_t n) {
-    root_stack *rs = &h->base.roots;
-    if (n > rs->depth) root_stack_bad_index(rs, rs->depth - n);
-    while (n--) decref(h, rs->slots[--rs->depth]);
-}
-
-size_t root_depth(heap *h) { return h->base.roots.depth; }
 
 void heap_stats_get(heap *h, heap_stats *stats) { heap_base_stats(&h->base, stats); }
 
 static void free_leaked(obj *o, uint64_t size, void *data) {
     (void)data;
-    alloc_free(header_of(o), size);
+    alloc_free(refcount_of(o), size);
 }
 
 void heap_destroy(heap *h, heap_leak_report *report) {

@@ -12,7 +12,7 @@
  * Every pass is a loop over a list: no recursion anywhere, so chains and rings
  * of ten million objects collect and free on a shallow C stack.
  */
-#include "../heap_base.h"
+#include "../refcount.h"
 
 #include <stdio.h>
 
@@ -30,14 +30,6 @@ const knob gc_knobs[] = {
 #define GENERATIONS 3
 #define OLDEST (GENERATIONS - 1)
 
-/* The reference count, the last word before every object. While an object
- * waits on the release list its count is zero, so the same word links it to
- * the next one: releasing needs no memory of its own. */
-typedef union rc_word {
-    uintptr_t refcount;
-    union rc_word *next_pending;
-} rc_word;
-
 /* A container's header: the generation list links, then a word that is zero
  * outside a collection and holds flags and the scratch count during one (so
  * the links stay intact for the lists a collection needs), then the count.
@@ -45,7 +37,7 @@ typedef union rc_word {
 typedef struct gc_header {
     struct gc_header *prev, *next;
     uintptr_t gc_refs;
-    rc_word rc;
+    refcount_word rc;
 } gc_header;
 
 _Static_assert(sizeof(gc_header) == 4 * sizeof(uintptr_t), "the count must be the last word of the header");
@@ -75,19 +67,13 @@ struct heap {
     bool collecting;
 };
 
-static inline rc_word *rc_of(const obj *o) { return (rc_word *)o - 1; }
 static inline gc_header *gc_of(const obj *o) { return (gc_header *)o - 1; }
 static inline obj *object_of(gc_header *g) { return (obj *)(g + 1); }
-static inline obj *object_of_rc(rc_word *rc) { return (obj *)(rc + 1); }
-static inline size_t header_size(uint32_t nrefs) { return nrefs ? sizeof(gc_header) : sizeof(rc_word); }
+static inline size_t header_size(uint32_t nrefs) { return nrefs ? sizeof(gc_header) : sizeof(refcount_word); }
 static inline size_t size_of(const obj *o) { return obj_footprint(header_size(o->nrefs), o->nrefs, o->nbytes); }
 static inline void *block_of(const obj *o) { return (char *)o - header_size(o->nrefs); }
 
-static uint64_t refcount_of(const obj *o) { return rc_of(o)->refcount; }
 
-/* Out of line on purpose, as in rc.c: libc's memset does small sizes with a
- * couple of overlapping stores; an inlined loop mispredicts its trip count. */
-__attribute__((noinline)) static void zero_body(void *p, size_t n) { memset(p, 0, n); }
 
 /* ---- the generation lists: circular, doubly linked, with a sentinel ---- */
 
@@ -133,38 +119,29 @@ static void list_merge(gc_header *from, gc_header *to) {
 
 /* ---- reference counting ---- */
 
-static void release_slow(heap *h, obj *o);
-
-static inline void incref(obj *o) {
-    if (o) rc_of(o)->refcount++;
-}
-
-static inline void decref(heap *h, obj *o) {
-    if (o && --rc_of(o)->refcount == 0) release_slow(h, o);
-}
 
 /* o's count just reached zero: free it and everything that dies with it. */
 __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
     heap_base *b = &h->base;
-    rc_word *pending = rc_of(o);
+    refcount_word *pending = refcount_of(o);
     pending->next_pending = NULL;
     uint64_t freed = 0, bytes = 0;
     /* Frees inside a collection belong to its pause: no cascade of their own. */
     bool report = !b->tearing_down && !h->collecting, cascade = false;
     while (pending) {
-        rc_word *rc = pending;
+        refcount_word *rc = pending;
         pending = rc->next_pending;
-        obj *dead = object_of_rc(rc);
+        obj *dead = object_of_refcount(rc);
         for (uint32_t i = 0; i < dead->nrefs; i++) {
             obj *child = dead->refs[i];
-            if (!child || --rc_of(child)->refcount) continue;
+            if (!child || --refcount_of(child)->refcount) continue;
             if (!cascade) {
                 cascade = true;
                 if (report && b->listener.cascade_begin) b->listener.cascade_begin(b->listener.data);
             }
             if (child->nrefs) {
-                rc_of(child)->next_pending = pending;
-                pending = rc_of(child);
+                refcount_of(child)->next_pending = pending;
+                pending = refcount_of(child);
             } else {
                 /* An atom holds nothing and is never tracked: free it now. */
                 size_t size = size_of(child);
@@ -385,7 +362,7 @@ static void check_generations(heap *h) {
 }
 
 static void check_heap(heap *h, bool full_collection) {
-    heap_base_check(&h->base, refcount_of, full_collection);
+    heap_base_check(&h->base, refcount_value, full_collection);
     check_generations(h);
 }
 
@@ -410,7 +387,7 @@ heap *heap_create(const heap_config *config) {
  * pushed on the roots. */
 static inline obj *init_object(heap *h, void *block, uint32_t nrefs, uint32_t nbytes, size_t size) {
     obj *o = (obj *)((char *)block + header_size(nrefs));
-    rc_of(o)->refcount = 1; /* the root slot it is pushed into */
+    refcount_of(o)->refcount = 1; /* the root slot it is pushed into */
     if (nrefs) {
         gc_header *g = block;
         g->gc_refs = 0;
@@ -418,7 +395,7 @@ static inline obj *init_object(heap *h, void *block, uint32_t nrefs, uint32_t nb
     }
     o->nrefs = nrefs;
     o->nbytes = nbytes;
-    zero_body(o->refs, (size_t)nrefs * sizeof(obj *) + nbytes);
+    heap_base_zero(o->refs, (size_t)nrefs * sizeof(obj *) + nbytes);
     heap_base_count_allocation(&h->base, size);
     root_stack_push(&h->base.roots, o);
     return o;
@@ -460,36 +437,6 @@ inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
     return init_object(h, block, nrefs, nbytes, size);
 }
 
-inline void obj_set(heap *h, obj *o, uint32_t i, obj *value) {
-    incref(value); /* before the decrement: storing what the slot holds must not free it */
-    obj *old = o->refs[i];
-    o->refs[i] = value;
-    decref(h, old);
-}
-
-inline root root_push(heap *h, obj *o) {
-    incref(o);
-    root_stack_push(&h->base.roots, o);
-    return h->base.roots.depth - 1;
-}
-
-inline obj *root_get(heap *h, root r) { return *root_stack_slot(&h->base.roots, r); }
-
-inline void root_set(heap *h, root r, obj *o) {
-    obj **slot = root_stack_slot(&h->base.roots, r);
-    incref(o);
-    obj *old = *slot;
-    *slot = o;
-    decref(h, old);
-}
-
-inline void root_pop(heap *h, size_t n) {
-    root_stack *rs = &h->base.roots;
-    if (n > rs->depth) root_stack_bad_index(rs, rs->depth - n);
-    while (n--) decref(h, rs->slots[--rs->depth]);
-}
-
-size_t root_depth(heap *h) { return h->base.roots.depth; }
 
 void heap_stats_get(heap *h, heap_stats *stats) {
     heap_base_stats(&h->base, stats);
