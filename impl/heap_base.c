@@ -76,7 +76,7 @@ void heap_base_stats(const heap_base *b, heap_stats *s) {
     s->objects_allocated = b->objects_allocated;
     s->bytes_allocated = b->bytes_allocated;
     s->objects_freed = b->objects_freed;
-    s->bytes_freed = b->bytes_freed;
+    s->bytes_freed = heap_base_bytes_freed(b);
     s->live_objects = b->objects_allocated - b->objects_freed;
     s->live_bytes = b->live_bytes;
     s->peak_live_bytes = b->peak_live_bytes;
@@ -104,7 +104,7 @@ void heap_base_finish(heap_base *b, heap_leak_report *report, void (*free_object
         .objects_allocated = b->objects_allocated,
         .bytes_allocated = b->bytes_allocated,
         .objects_freed = b->objects_freed,
-        .bytes_freed = b->bytes_freed,
+        .bytes_freed = heap_base_bytes_freed(b),
         .objects_leaked = b->objects_allocated - b->objects_freed,
         .bytes_leaked = b->live_bytes,
     };

@@ -28,7 +28,7 @@ typedef struct heap_base {
     heap_config config;
     gc_event_listener listener; /* a copy; all-NULL when none was given */
     uint64_t objects_allocated, bytes_allocated;
-    uint64_t objects_freed, bytes_freed;
+    uint64_t objects_freed;       /* bytes freed: bytes_allocated - live_bytes */
     uint64_t live_bytes, peak_live_bytes;
     uint64_t collections;
     /* Bytes the allocation fast path may still hand out before it must stop
@@ -94,10 +94,11 @@ static inline void heap_base_register(heap_base *b, obj *o, size_t size) {
 
 static inline void heap_base_count_free(heap_base *b, obj *o, size_t size) {
     b->objects_freed++;
-    b->bytes_freed += size;
     b->live_bytes -= size;
     if (UNLIKELY(b->config.verify)) registry_remove(&b->registry, o);
 }
+
+static inline uint64_t heap_base_bytes_freed(const heap_base *b) { return b->bytes_allocated - b->live_bytes; }
 
 static inline void heap_base_collection_begin(heap_base *b, int generation) {
     b->collections++;

@@ -31,7 +31,7 @@ static inline size_t size_of(const obj *o) { return obj_footprint(sizeof(refcoun
 /* o's count just reached zero: free it and everything that dies with it. */
 __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
     heap_base *b = &h->base;
-    uint64_t freed_before = b->objects_freed, bytes_before = b->bytes_freed;
+    uint64_t freed_before = b->objects_freed, bytes_before = heap_base_bytes_freed(b);
     refcount_word *pending = refcount_of(o);
     pending->next_pending = NULL;
     bool cascade = false;
@@ -61,7 +61,7 @@ __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
         alloc_free(hd, size);
     }
     if (cascade && b->listener.cascade_end && !b->tearing_down)
-        b->listener.cascade_end(b->listener.data, b->objects_freed - freed_before, b->bytes_freed - bytes_before);
+        b->listener.cascade_end(b->listener.data, b->objects_freed - freed_before, heap_base_bytes_freed(b) - bytes_before);
 }
 
 heap *heap_create(const heap_config *config) {

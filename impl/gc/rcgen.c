@@ -264,7 +264,7 @@ static void check_heap(heap *h, bool full_collection);
 __attribute__((noinline)) static void collect(heap *h, int g) {
     heap_base *b = &h->base;
     heap_base_collection_begin(b, g == OLDEST ? -1 : g);
-    uint64_t objects_freed = b->objects_freed, bytes_freed = b->bytes_freed;
+    uint64_t objects_freed = b->objects_freed, bytes_freed = heap_base_bytes_freed(b);
     h->collecting = true;
 
     if (g + 1 < GENERATIONS) h->generations[g + 1].count++;
@@ -301,7 +301,7 @@ __attribute__((noinline)) static void collect(heap *h, int g) {
         .objects_marked = survivors,
         .bytes_marked = survivor_bytes,
         .objects_freed = b->objects_freed - objects_freed,
-        .bytes_freed = b->bytes_freed - bytes_freed,
+        .bytes_freed = heap_base_bytes_freed(b) - bytes_freed,
         .uncollectable = 0, /* nothing has a finalizer */
     };
     heap_base_collection_end(b, &summary);
