@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "alloc.h"
+#include "heap_helpers.h"
 #include "checksum.h"
 #include "cli.h"
 #include "object.h"
@@ -40,14 +41,6 @@ static void expect_books_balance(heap *h) {
     heap_stats_get(h, &s);
     assert_int_equal(s.objects_allocated, s.objects_freed + s.live_objects);
     assert_int_equal(s.bytes_allocated, s.bytes_freed + s.live_bytes);
-}
-
-static heap_leak_report destroy(heap *h) {
-    heap_leak_report r;
-    heap_destroy(h, &r);
-    assert_int_equal(r.objects_allocated, r.objects_freed + r.objects_leaked);
-    assert_int_equal(r.bytes_allocated, r.bytes_freed + r.bytes_leaked);
-    return r;
 }
 
 static uint64_t live_objects(heap *h) {
@@ -88,7 +81,7 @@ static void new_objects_are_zeroed_and_rooted(void **state) {
     root_pop(h, 100);
     heap_collect(h, -1);
     assert_int_equal(live_objects(h), 0);
-    assert_int_equal(destroy(h).objects_leaked, 0);
+    assert_int_equal(destroy_checked(h).objects_leaked, 0);
 }
 
 static void root_stack_operations(void **state) {
@@ -110,7 +103,7 @@ static void root_stack_operations(void **state) {
     root_pop(h, 2);
     heap_collect(h, -1);
     assert_int_equal(live_objects(h), 0);
-    destroy(h);
+    destroy_checked(h);
 }
 
 /* A random graph with every object tagged: after collections, everything
@@ -157,7 +150,7 @@ static void reachable_objects_are_never_freed(void **state) {
     heap_collect(h, -1);
     uint64_t left = live_objects(h);
     if (gc_reclaims_cycles) assert_int_equal(left, 0);
-    assert_int_equal(destroy(h).objects_leaked, left);
+    assert_int_equal(destroy_checked(h).objects_leaked, left);
 }
 
 static void acyclic_garbage_is_reclaimed(void **state) {
@@ -185,29 +178,7 @@ static void acyclic_garbage_is_reclaimed(void **state) {
     heap_collect(h, -1);
     assert_int_equal(live_objects(h), 0);
     expect_books_balance(h);
-    assert_int_equal(destroy(h).objects_leaked, 0);
-}
-
-/* Builds a ring of n nodes (next, prev), its first node left pushed. */
-static void build_ring(heap *h, uint32_t n) {
-    obj_new(h, 2, 8);
-    root first = root_depth(h) - 1;
-    root last = root_push(h, root_get(h, first));
-    for (uint32_t i = 1; i < n; i++) {
-        obj *node = obj_new(h, 2, 8);
-        obj_set(h, node, 1, root_get(h, last));
-        obj_set(h, root_get(h, last), 0, node);
-        root_set(h, last, node);
-        root_pop(h, 1);
-    }
-    obj_set(h, root_get(h, last), 0, root_get(h, first));
-    obj_set(h, root_get(h, first), 1, root_get(h, last));
-    root_pop(h, 1);
-}
-
-static void drop_ring(heap *h, uint32_t n) {
-    build_ring(h, n);
-    root_pop(h, 1);
+    assert_int_equal(destroy_checked(h).objects_leaked, 0);
 }
 
 static void cycles_are_reclaimed_or_leaked_exactly(void **state) {
@@ -226,13 +197,13 @@ static void cycles_are_reclaimed_or_leaked_exactly(void **state) {
     /* A cycle reachable from a live object is not garbage. */
     obj_new(h, 1, 0);
     root keeper = root_depth(h) - 1;
-    build_ring(h, 3);
+    push_ring(h, 3);
     obj_set(h, root_get(h, keeper), 0, root_get(h, keeper + 1));
     root_pop(h, 1);
     heap_collect(h, -1);
     assert_int_equal(live_objects(h) - 4, gc_reclaims_cycles ? 0 : in_cycles);
     root_pop(h, 1);
-    heap_leak_report r = destroy(h);
+    heap_leak_report r = destroy_checked(h);
     assert_int_equal(r.objects_leaked, gc_reclaims_cycles ? 0 : in_cycles + 3);
 }
 
@@ -257,7 +228,7 @@ static void deep_chain_does_not_overflow_the_stack(void **state) {
     root_pop(h, 1);
     heap_collect(h, -1);
     assert_int_equal(live_objects(h), 0);
-    assert_int_equal(destroy(h).objects_leaked, 0);
+    assert_int_equal(destroy_checked(h).objects_leaked, 0);
 }
 
 /* Splits a workload's small_args into argv and runs it on a fresh heap. */
@@ -275,7 +246,7 @@ static uint64_t run_workload(const workload *w, bool verify, uint64_t stress, ui
     uint64_t checksum = w->run(h, &options.args);
     assert_int_equal(root_depth(h), 0);
     expect_books_balance(h);
-    *leaks = destroy(h);
+    *leaks = destroy_checked(h);
     return checksum;
 }
 
@@ -361,7 +332,7 @@ static void heap_limit_collects_garbage_first(void **state) {
     heap_stats s;
     heap_stats_get(h, &s);
     assert_true(s.live_bytes <= config.heap_limit_bytes);
-    destroy(h);
+    destroy_checked(h);
 }
 
 int main(void) {

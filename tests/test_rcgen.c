@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "heap_helpers.h"
 #include "object.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -136,10 +137,7 @@ static void allocate_kept(heap *h, uint64_t n) {
 }
 
 static heap_leak_report destroy(heap *h) {
-    heap_leak_report r;
-    heap_destroy(h, &r);
-    assert_int_equal(r.objects_allocated, r.objects_freed + r.objects_leaked);
-    assert_int_equal(r.bytes_allocated, r.bytes_freed + r.bytes_leaked);
+    heap_leak_report r = destroy_checked(h);
     assert_int_equal(r.objects_leaked, 0);
     assert_int_equal(r.bytes_leaked, 0);
     return r;
@@ -151,23 +149,6 @@ static void push_pair_cycle(heap *h) {
     obj *b = obj_new(h, 1, 0);
     obj_set(h, a, 0, b);
     obj_set(h, b, 0, a);
-}
-
-/* A ring of n nodes (next, prev), its first node left pushed. */
-static void push_ring(heap *h, uint32_t n) {
-    obj_new(h, 2, 8);
-    root first = root_depth(h) - 1;
-    root last = root_push(h, root_get(h, first));
-    for (uint32_t i = 1; i < n; i++) {
-        obj *node = obj_new(h, 2, 8);
-        obj_set(h, node, 1, root_get(h, last));
-        obj_set(h, root_get(h, last), 0, node);
-        root_set(h, last, node);
-        root_pop(h, 1);
-    }
-    obj_set(h, root_get(h, last), 0, root_get(h, first));
-    obj_set(h, root_get(h, first), 1, root_get(h, last));
-    root_pop(h, 1);
 }
 
 /* ---- knobs ---- */
