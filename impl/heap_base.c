@@ -55,8 +55,6 @@ void heap_base_release(heap_base *b) {
     registry_release(&b->registry);
 }
 
-__attribute__((noinline)) void heap_base_zero(void *p, size_t n) { memset(p, 0, n); }
-
 void heap_base_check_shape(uint32_t nrefs, uint32_t nbytes) {
     if (nrefs <= OBJ_MAX_REFS && nbytes <= OBJ_MAX_BYTES) return;
     fprintf(stderr, "heaplab: object of %u refs and %u bytes is past the limits (%u refs, %u bytes)\n", nrefs,
@@ -79,7 +77,7 @@ void heap_base_stats(const heap_base *b, heap_stats *s) {
     s->bytes_freed = heap_base_bytes_freed(b);
     s->live_objects = b->objects_allocated - b->objects_freed;
     s->live_bytes = b->live_bytes;
-    s->peak_live_bytes = b->peak_live_bytes;
+    s->peak_live_bytes = b->live_bytes > b->peak_live_bytes ? b->live_bytes : b->peak_live_bytes;
     s->collections = b->collections;
     s->heap_limit_bytes = b->config.heap_limit_bytes;
 }

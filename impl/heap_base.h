@@ -49,10 +49,29 @@ void heap_base_release(heap_base *b);
 /* Aborts with a message if a workload asked for an object past the limits. */
 void heap_base_check_shape(uint32_t nrefs, uint32_t nbytes);
 
-/* Zeroes a new object's slots and data. Out of line on purpose: inlined, the
- * compiler makes a loop whose trip count varies with every object and
- * mispredicts; libc's memset does small sizes with a few overlapping stores. */
-void heap_base_zero(void *p, size_t n);
+/* Zeroes a new block's slots and data, `from` bytes into the block up to its
+ * end, padding included (sizes are multiples of 16 and slots start at a
+ * multiple of 8, so the length is a multiple of 8). Most objects are small:
+ * up to 64 bytes it is four overlapping 16-byte stores whose addresses are
+ * picked without a branch, since branching on the size, as memset does,
+ * mispredicts with every change of object size. */
+static inline void heap_base_zero(void *block, size_t from, size_t size) {
+    typedef struct { uint64_t word[2]; } sixteen_bytes;
+    static const sixteen_bytes zero;
+    char *p = (char *)block + from;
+    size_t n = size - from;
+    if (LIKELY(n - 16 <= 48)) {
+        size_t inner = n > 32 ? 16 : 0;
+        memcpy(p, &zero, 16);
+        memcpy(p + inner, &zero, 16);
+        memcpy(p + n - 16 - inner, &zero, 16);
+        memcpy(p + n - 16, &zero, 16);
+    } else if (n > 64) {
+        memset(p, 0, n);
+    } else if (n) {
+        memcpy(p, &zero, 8);
+    }
+}
 
 /* Sets the allocation budget from the mode, the heap limit, the listener's
  * allocation clock and `collector_room` (UINT64_MAX when the collector has
@@ -80,10 +99,16 @@ static inline bool heap_base_over_limit(const heap_base *b, size_t size) {
     return b->config.heap_limit_bytes && b->live_bytes + size > b->config.heap_limit_bytes;
 }
 
+/* The peak is not followed on every allocation: live bytes only fall where
+ * objects are freed, so noting the peak before anything is freed (a
+ * collection, a refcount release) and when it is read is enough. */
 static inline void heap_base_count_allocation(heap_base *b, size_t size) {
     b->objects_allocated++;
     b->bytes_allocated += size;
     b->live_bytes += size;
+}
+
+static inline void heap_base_note_peak(heap_base *b) {
     if (b->live_bytes > b->peak_live_bytes) b->peak_live_bytes = b->live_bytes;
 }
 
@@ -92,15 +117,35 @@ static inline void heap_base_register(heap_base *b, obj *o, size_t size) {
     if (b->config.verify) registry_add(&b->registry, o, size);
 }
 
-static inline void heap_base_count_free(heap_base *b, obj *o, size_t size) {
-    b->objects_freed++;
-    b->live_bytes -= size;
-    if (UNLIKELY(b->config.verify)) registry_remove(&b->registry, o);
+/* A run of frees (a refcount cascade, a sweep) is tallied in locals and
+ * added to the heap's counters once at the end: the allocator's free is a
+ * call the compiler must assume may touch the heap, so counters in memory
+ * would be reloaded and stored around every one. */
+typedef struct heap_frees {
+    uint64_t objects, bytes;
+    bool verify;
+} heap_frees;
+
+static inline heap_frees heap_base_frees_begin(heap_base *b) {
+    heap_base_note_peak(b);
+    return (heap_frees){.verify = b->config.verify};
+}
+
+static inline void heap_frees_count(heap_base *b, heap_frees *f, obj *o, size_t size) {
+    f->objects++;
+    f->bytes += size;
+    if (UNLIKELY(f->verify)) registry_remove(&b->registry, o);
+}
+
+static inline void heap_base_frees_end(heap_base *b, const heap_frees *f) {
+    b->objects_freed += f->objects;
+    b->live_bytes -= f->bytes;
 }
 
 static inline uint64_t heap_base_bytes_freed(const heap_base *b) { return b->bytes_allocated - b->live_bytes; }
 
 static inline void heap_base_collection_begin(heap_base *b, int generation) {
+    heap_base_note_peak(b);
     b->collections++;
     if (b->listener.collection_begin && !b->tearing_down) b->listener.collection_begin(b->listener.data, generation);
 }

@@ -48,6 +48,10 @@ static inline size_t obj_footprint(size_t header, uint32_t nrefs, uint32_t nbyte
     return (size + 15) & ~(size_t)15;
 }
 
+/* Bytes `o` occupies as the heap counts them: its collector's header, slots
+ * and data, rounded as obj_footprint rounds (what heap_stats adds up). */
+size_t obj_size(const obj *o);
+
 /* Knob values are indexed like the collector's own `gc_knobs` table. */
 #define HEAP_MAX_KNOBS 8
 

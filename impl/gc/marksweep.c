@@ -156,12 +156,10 @@ static inline size_t next_unmarked(const uint64_t *mark_bits, size_t from, size_
     return index < end ? index : end;
 }
 
-static inline void free_object(heap *h, obj *o, gc_collection_summary *summary) {
+static inline void free_object(heap *h, obj *o, heap_frees *freed) {
     size_t size = size_of(o);
-    heap_base_count_free(&h->base, o, size);
+    heap_frees_count(&h->base, freed, o, size);
     alloc_free(header_of(o), size);
-    summary->objects_freed++;
-    summary->bytes_freed += size;
 }
 
 /* Frees the unmarked and keeps the table dense: `low` finds holes from the
@@ -171,20 +169,24 @@ static void sweep(heap *h, gc_collection_summary *summary) {
     const uint64_t *mark_bits = h->mark_bits;
     obj **objects = h->objects;
     size_t low = 0, high = h->object_count; /* [low, high) not yet swept */
+    heap_frees freed = heap_base_frees_begin(&h->base);
     for (;;) {
         low = next_unmarked(mark_bits, low, high);
         if (low == high) break;
-        free_object(h, objects[low], summary);
+        free_object(h, objects[low], &freed);
         do {
             if (--high == low) goto swept;
             if (is_marked(mark_bits, high)) break;
-            free_object(h, objects[high], summary);
+            free_object(h, objects[high], &freed);
         } while (true);
         objects[low] = objects[high];
         header_of(objects[low])->index = low;
         low++;
     }
 swept:
+    heap_base_frees_end(&h->base, &freed);
+    summary->objects_freed = freed.objects;
+    summary->bytes_freed = freed.bytes;
     memset(h->mark_bits, 0, (h->object_count + 63) / 64 * sizeof(uint64_t));
     h->object_count = high;
 }
@@ -276,7 +278,7 @@ static inline obj *init_object(heap *h, ms_header *hd, uint32_t nrefs, uint32_t 
     h->objects[h->object_count++] = o;
     o->nrefs = nrefs;
     o->nbytes = nbytes;
-    heap_base_zero(o->refs, (size_t)nrefs * sizeof(obj *) + nbytes);
+    heap_base_zero(hd, sizeof(ms_header) + sizeof(obj), size);
     heap_base_count_allocation(&h->base, size);
     root_stack_push(&h->base.roots, o);
     return o;
@@ -307,7 +309,9 @@ __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, u
     return o;
 }
 
-inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
+/* Always inlined: the fast path is a few instructions and a call's saves and
+ * restores would double them. */
+__attribute__((always_inline)) inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
     size_t size = obj_footprint(sizeof(ms_header), nrefs, nbytes);
     if (UNLIKELY(size > h->base.allocation_budget)) return obj_new_checked(h, nrefs, nbytes);
     ms_header *hd = alloc_allocate(size);
@@ -363,3 +367,5 @@ void heap_destroy(heap *h, heap_leak_report *report) {
     free(h->mark_stack);
     free(h);
 }
+
+size_t obj_size(const obj *o) { return size_of(o); }

@@ -31,7 +31,7 @@ static inline size_t size_of(const obj *o) { return obj_footprint(sizeof(refcoun
 /* o's count just reached zero: free it and everything that dies with it. */
 __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
     heap_base *b = &h->base;
-    uint64_t freed_before = b->objects_freed, bytes_before = heap_base_bytes_freed(b);
+    heap_frees freed = heap_base_frees_begin(b);
     refcount_word *pending = refcount_of(o);
     pending->next_pending = NULL;
     bool cascade = false;
@@ -52,16 +52,17 @@ __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
             } else {
                 /* An atom holds nothing: free it now, no trip through the list. */
                 size_t size = size_of(child);
-                heap_base_count_free(b, child, size);
+                heap_frees_count(b, &freed, child, size);
                 alloc_free(refcount_of(child), size);
             }
         }
         size_t size = size_of(dead);
-        heap_base_count_free(b, dead, size);
+        heap_frees_count(b, &freed, dead, size);
         alloc_free(hd, size);
     }
+    heap_base_frees_end(b, &freed);
     if (cascade && b->listener.cascade_end && !b->tearing_down)
-        b->listener.cascade_end(b->listener.data, b->objects_freed - freed_before, heap_base_bytes_freed(b) - bytes_before);
+        b->listener.cascade_end(b->listener.data, freed.objects, freed.bytes);
 }
 
 heap *heap_create(const heap_config *config) {
@@ -90,7 +91,7 @@ static inline obj *init_object(heap *h, refcount_word *hd, uint32_t nrefs, uint3
     obj *o = object_of_refcount(hd);
     o->nrefs = nrefs;
     o->nbytes = nbytes;
-    heap_base_zero(o->refs, (size_t)nrefs * sizeof(obj *) + nbytes);
+    heap_base_zero(hd, sizeof(refcount_word) + sizeof(obj), size);
     heap_base_count_allocation(&h->base, size);
     root_stack_push(&h->base.roots, o);
     return o;
@@ -112,7 +113,9 @@ __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, u
     return o;
 }
 
-inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
+/* Always inlined: the fast path is a few instructions and a call's saves and
+ * restores would double them. */
+__attribute__((always_inline)) inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
     size_t size = obj_footprint(sizeof(refcount_word), nrefs, nbytes);
     if (UNLIKELY(size > h->base.allocation_budget)) return obj_new_checked(h, nrefs, nbytes);
     refcount_word *hd = alloc_allocate(size);
@@ -140,3 +143,5 @@ void heap_destroy(heap *h, heap_leak_report *report) {
     free(h);
     LEAKS_ARE_RESULTS_END();
 }
+
+size_t obj_size(const obj *o) { return size_of(o); }

@@ -123,9 +123,9 @@ static void list_merge(gc_header *from, gc_header *to) {
 /* o's count just reached zero: free it and everything that dies with it. */
 __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
     heap_base *b = &h->base;
+    heap_frees freed = heap_base_frees_begin(b);
     refcount_word *pending = refcount_of(o);
     pending->next_pending = NULL;
-    uint64_t freed = 0, bytes = 0;
     /* Frees inside a collection belong to its pause: no cascade of their own. */
     bool report = !b->tearing_down && !h->collecting, cascade = false;
     while (pending) {
@@ -145,10 +145,8 @@ __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
             } else {
                 /* An atom holds nothing and is never tracked: free it now. */
                 size_t size = size_of(child);
-                heap_base_count_free(b, child, size);
+                heap_frees_count(b, &freed, child, size);
                 alloc_free(block_of(child), size);
-                freed++;
-                bytes += size;
             }
         }
         if (dead->nrefs) {
@@ -157,12 +155,11 @@ __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
             if (h->generations[0].count) h->generations[0].count--;
         }
         size_t size = size_of(dead);
-        heap_base_count_free(b, dead, size);
+        heap_frees_count(b, &freed, dead, size);
         alloc_free(block_of(dead), size);
-        freed++;
-        bytes += size;
     }
-    if (cascade && report && b->listener.cascade_end) b->listener.cascade_end(b->listener.data, freed, bytes);
+    heap_base_frees_end(b, &freed);
+    if (cascade && report && b->listener.cascade_end) b->listener.cascade_end(b->listener.data, freed.objects, freed.bytes);
 }
 
 /* ---- the cycle detector ---- */
@@ -395,7 +392,7 @@ static inline obj *init_object(heap *h, void *block, uint32_t nrefs, uint32_t nb
     }
     o->nrefs = nrefs;
     o->nbytes = nbytes;
-    heap_base_zero(o->refs, (size_t)nrefs * sizeof(obj *) + nbytes);
+    heap_base_zero(block, header_size(nrefs) + sizeof(obj), size);
     heap_base_count_allocation(&h->base, size);
     root_stack_push(&h->base.roots, o);
     return o;
@@ -425,7 +422,9 @@ __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, u
     return o;
 }
 
-inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
+/* Always inlined: the fast path is a few instructions and a call's saves and
+ * restores would double them. */
+__attribute__((always_inline)) inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
     /* As _PyObject_GC_Link: counted, and maybe collected, before the new
      * container exists, so it is never part of that collection. */
     if (nrefs && UNLIKELY(++h->generations[0].count > h->automatic_threshold0)) collect_generations(h);
@@ -474,3 +473,5 @@ void heap_destroy(heap *h, heap_leak_report *report) {
     heap_base_release(&h->base);
     free(h);
 }
+
+size_t obj_size(const obj *o) { return size_of(o); }
