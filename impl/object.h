@@ -124,6 +124,11 @@ void heap_destroy(heap *h, heap_leak_report *report);
 obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes);
 /* Store `value` (may be NULL) in slot i of o. */
 void obj_set(heap *h, obj *o, uint32_t i, obj *value);
+/* Pop the top root into slot i of o: the reference moves from the root stack
+ * to the slot (as CPython's PyList_SET_ITEM steals one), so reference
+ * counting has nothing to count up and down. The way to place a new object:
+ *     obj_new(h, ...); ...; obj_set_pop(h, root_get(h, parent), i); */
+void obj_set_pop(heap *h, obj *o, uint32_t i);
 
 /* The root stack: a shadow stack of handles, indexed from the bottom. */
 typedef size_t root;

@@ -46,6 +46,14 @@ inline void obj_set(heap *h, obj *o, uint32_t i, obj *value) {
     decref(h, old);
 }
 
+inline void obj_set_pop(heap *h, obj *o, uint32_t i) {
+    root_stack *rs = &base_of(h)->roots;
+    if (!rs->depth) root_stack_bad_index(rs, SIZE_MAX);
+    obj *old = o->refs[i];
+    o->refs[i] = rs->slots[--rs->depth]; /* the root's count goes with it */
+    decref(h, old);
+}
+
 inline root root_push(heap *h, obj *o) {
     incref(o);
     root_stack_push(&base_of(h)->roots, o);

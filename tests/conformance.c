@@ -106,6 +106,34 @@ static void root_stack_operations(void **state) {
     destroy_checked(h);
 }
 
+/* obj_set_pop moves the top root into a slot: the object stays alive through
+ * the slot alone, what the slot held before is released, and nothing is
+ * counted twice (a pure refcounting heap would leak it). */
+static void set_pop_moves_the_reference(void **state) {
+    (void)state;
+    heap *h = new_heap(true, 0);
+    obj_new(h, 2, 0);
+    root list = root_depth(h) - 1;
+    tagged(h, 0, 11);
+    obj_set_pop(h, root_get(h, list), 0);
+    assert_int_equal(root_depth(h), 1);
+    tagged(h, 0, 12);
+    obj_set_pop(h, root_get(h, list), 1);
+    heap_collect(h, -1);
+    assert_int_equal(live_objects(h), 3);
+    expect_tag(obj_get(root_get(h, list), 0), 11);
+    expect_tag(obj_get(root_get(h, list), 1), 12);
+    tagged(h, 0, 13); /* replaces 11, which has no other reference */
+    obj_set_pop(h, root_get(h, list), 0);
+    heap_collect(h, -1);
+    assert_int_equal(live_objects(h), 3);
+    expect_tag(obj_get(root_get(h, list), 0), 13);
+    root_pop(h, 1);
+    heap_collect(h, -1);
+    assert_int_equal(live_objects(h), 0);
+    destroy_checked(h);
+}
+
 /* A random graph with every object tagged: after collections, everything
  * reachable is still there with its data and its edges. */
 static void reachable_objects_are_never_freed(void **state) {
@@ -339,6 +367,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(new_objects_are_zeroed_and_rooted),
         cmocka_unit_test(root_stack_operations),
+        cmocka_unit_test(set_pop_moves_the_reference),
         cmocka_unit_test(reachable_objects_are_never_freed),
         cmocka_unit_test(acyclic_garbage_is_reclaimed),
         cmocka_unit_test(cycles_are_reclaimed_or_leaked_exactly),

@@ -1,7 +1,8 @@
 /*
  * The heap-operations fuzzer. A byte string decodes to a sequence of
- * interface operations — allocate, store, clear, push, pop, set a root,
- * collect young, collect everything — run against one variant and, in lock
+ * interface operations — allocate, store (or move the top root into a
+ * slot), clear, push, pop, set a root, collect young, collect everything —
+ * run against one variant and, in lock
  * step, against a small model of the object graph that counts references
  * exactly as pure reference counting does.
  *
@@ -218,7 +219,8 @@ static void run_input(const uint8_t *data, size_t size) {
                 m.live++;
             }
             break;
-        case 1: /* store: a root's object, or its first child, gets another root's object */
+        case 1: /* store: a root's object, or its first child, gets another root's object
+                 * (or, with the op's top bit, the top root, moved) */
         case 2: /* clear a slot */
             if (!m.depth) break;
             {
@@ -231,9 +233,15 @@ static void run_input(const uint8_t *data, size_t size) {
                 }
                 if (source < 0 || !m.objects[source].nrefs) break;
                 uint32_t slot = b % m.objects[source].nrefs;
-                int32_t value = op % 8 == 1 ? m.roots[(b >> 2) % m.depth] : -1;
-                obj_set(h, o, slot, op % 8 == 1 ? root_get(h, (b >> 2) % m.depth) : NULL);
-                model_incref(&m, value);
+                int32_t value;
+                if (op % 8 == 1 && op & 0x80) { /* the top root moves into the slot: no count changes */
+                    value = m.roots[--m.depth];
+                    obj_set_pop(h, o, slot);
+                } else {
+                    value = op % 8 == 1 ? m.roots[(b >> 2) % m.depth] : -1;
+                    obj_set(h, o, slot, op % 8 == 1 ? root_get(h, (b >> 2) % m.depth) : NULL);
+                    model_incref(&m, value);
+                }
                 int32_t old = m.objects[source].slots[slot];
                 m.objects[source].slots[slot] = value;
                 model_decref(&m, old);

@@ -33,8 +33,7 @@ static uint64_t run(heap *h, const workload_args *a) {
             uint32_t bytes = 8 * (1 + (uint32_t)rng_below(&r, 7)); /* 8..56 */
             obj *atom = obj_new(h, 0, bytes);
             *(uint64_t *)obj_data(atom) = rng_next(&r);
-            obj_set(h, root_get(h, list), k, atom);
-            root_pop(h, 1);
+            obj_set_pop(h, root_get(h, list), k);
         }
         obj *l = root_get(h, list);
         uint64_t total = 0;

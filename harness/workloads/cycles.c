@@ -36,8 +36,7 @@ static void build_unit(heap *h, uint64_t objects, uint32_t extra_bytes, bool clo
         obj *payload = obj_new(h, 0, extra_bytes);
         uint64_t value = rng_next(r);
         memcpy(obj_data(payload), &value, extra_bytes < sizeof value ? extra_bytes : sizeof value);
-        obj_set(h, root_get(h, head), PAYLOAD, payload);
-        root_pop(h, 1);
+        obj_set_pop(h, root_get(h, head), PAYLOAD);
     }
     root tail = root_push(h, root_get(h, head));
     for (uint64_t i = 1; i < objects; i++) {
@@ -86,10 +85,8 @@ static uint64_t run(heap *h, const workload_args *a) {
          * the exact fraction, evenly spread, the same on every variant. */
         bool closed = (uint64_t)((double)(i + 1) * fraction) > (uint64_t)((double)i * fraction);
         build_unit(h, cycle_size, extra_bytes, closed, &r);
-        obj *first = root_get(h, root_depth(h) - 1);
-        sum = checksum_mix(sum, walk_unit(first, cycle_size, extra_bytes));
-        obj_set(h, root_get(h, holder), held++, first);
-        root_pop(h, 1);
+        sum = checksum_mix(sum, walk_unit(root_get(h, root_depth(h) - 1), cycle_size, extra_bytes));
+        obj_set_pop(h, root_get(h, holder), held++);
     }
     /* What is still held is still whole. */
     for (uint32_t k = 0; k < held; k++)

@@ -57,9 +57,8 @@ static uint64_t run(heap *h, const workload_args *a) {
     obj_new(h, live, 0);
     root table = root_depth(h) - 1;
     for (uint32_t i = 0; i < live; i++) {
-        obj *node = new_node(h, table, degree, i, &serial, &r);
-        obj_set(h, root_get(h, table), i, node);
-        root_pop(h, 1);
+        new_node(h, table, degree, i, &serial, &r);
+        obj_set_pop(h, root_get(h, table), i);
     }
 
     for (uint64_t step = 0; step < a->size; step++) {

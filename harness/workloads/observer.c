@@ -129,8 +129,7 @@ static uint64_t run(heap *h, const workload_args *a) {
     root pool = root_depth(h) - 1;
     for (uint32_t s = 0; s < subjects; s++) {
         new_subject(h, next_id++);
-        obj_set(h, root_get(h, table), s, root_get(h, root_depth(h) - 1));
-        root_pop(h, 1);
+        obj_set_pop(h, root_get(h, table), s);
     }
 
     for (uint64_t i = 0; i < a->size; i++) {
@@ -142,15 +141,13 @@ static uint64_t run(heap *h, const workload_args *a) {
             obj_set(h, root_get(h, pool), slot, NULL);
         }
         join(h, table, subjects, 1 + (uint32_t)rng_below(&r, max_attach), next_id++, &r);
-        obj_set(h, root_get(h, pool), slot, root_get(h, root_depth(h) - 1));
-        root_pop(h, 1);
+        obj_set_pop(h, root_get(h, pool), slot);
 
         if (retire_every && i % retire_every == retire_every - 1) {
             uint32_t s = (uint32_t)rng_below(&r, subjects);
             ((subject_data *)obj_data(obj_get(root_get(h, table), s)))->retired = 1;
             new_subject(h, next_id++);
-            obj_set(h, root_get(h, table), s, root_get(h, root_depth(h) - 1));
-            root_pop(h, 1);
+            obj_set_pop(h, root_get(h, table), s);
         }
         if (notify_every && i % notify_every == 0)
             sum = checksum_mix(sum, notify(obj_get(root_get(h, table), (uint32_t)rng_below(&r, subjects))));

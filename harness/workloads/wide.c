@@ -71,8 +71,7 @@ static uint64_t run(heap *h, const workload_args *a) {
                 uint32_t bytes = 8 * (1 + (uint32_t)rng_below(&r, 4)); /* 8..32 */
                 *(uint64_t *)obj_data(obj_new(h, 0, bytes)) = rng_next(&r);
             }
-            obj_set(h, root_get(h, first + target), slot, root_get(h, root_depth(h) - 1));
-            root_pop(h, 1);
+            obj_set_pop(h, root_get(h, first + target), slot);
         } else if (kind < fresh + link) {
             obj_set(h, root_get(h, first + target), slot, root_get(h, first + rng_below(&r, wide)));
         } else {

@@ -325,6 +325,12 @@ inline void obj_set(heap *h, obj *o, uint32_t i, obj *value) {
     o->refs[i] = value;
 }
 
+inline void obj_set_pop(heap *h, obj *o, uint32_t i) {
+    root_stack *rs = &h->base.roots;
+    if (!rs->depth) root_stack_bad_index(rs, SIZE_MAX);
+    o->refs[i] = rs->slots[--rs->depth];
+}
+
 inline root root_push(heap *h, obj *o) {
     root_stack_push(&h->base.roots, o);
     return h->base.roots.depth - 1;
