@@ -46,7 +46,8 @@ void heap_base_reset_budget(heap_base *b, uint64_t collector_room) {
         uint64_t room = b->live_bytes < limit ? limit - b->live_bytes : 0;
         if (room < budget) budget = room;
     }
-    if ((b->config.stress_interval && !b->tearing_down) || b->config.verify) budget = 0;
+    if ((b->config.stress_interval && !b->tearing_down) || b->config.verify || b->config.fail_after_allocations)
+        budget = 0;
     b->allocation_budget = budget;
 }
 

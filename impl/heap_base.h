@@ -32,13 +32,15 @@ typedef struct heap_base {
     uint64_t live_bytes, peak_live_bytes;
     uint64_t collections;
     /* Bytes the allocation fast path may still hand out before it must stop
-     * in the collector's checked path: 0 in stress and verify mode (every
-     * allocation is checked), otherwise the least of the room under the heap
-     * limit, what the collector's own triggers allow, and BUDGET_CAP. */
+     * in the collector's checked path: 0 in stress and verify mode and
+     * under fault injection (every allocation is checked), otherwise the
+     * least of the room under the heap limit, what the collector's own
+     * triggers allow, and BUDGET_CAP. */
     uint64_t allocation_budget;
     uint64_t next_tick_bytes;     /* bytes_allocated at the listener's next allocation tick */
     uint64_t stress_countdown;    /* allocations left before a stress collection */
     uint64_t stress_collections;
+    uint64_t allocator_requests;  /* counted only under fault injection */
     bool tearing_down;            /* heap_destroy: no events, no stress */
     object_registry registry;     /* verify mode only */
 } heap_base;
@@ -79,6 +81,14 @@ static inline void heap_base_zero(void *block, size_t from, size_t size) {
 void heap_base_reset_budget(heap_base *b, uint64_t collector_room);
 /* Calls the configured handler, which must not return; aborts otherwise. */
 _Noreturn void heap_base_out_of_memory(heap *h, heap_base *b, size_t requested);
+
+/* The checked path's request to the allocator: under fault injection
+ * (every allocation checked) it is refused once the allowance is spent. */
+static inline void *heap_base_allocate(heap_base *b, size_t size) {
+    if (UNLIKELY(b->config.fail_after_allocations) && b->allocator_requests++ >= b->config.fail_after_allocations)
+        return NULL;
+    return alloc_allocate(size);
+}
 
 /* Stress mode: true when this allocation should be preceded by a collection. */
 static inline bool heap_base_stress_due(heap_base *b) {

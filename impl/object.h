@@ -59,6 +59,8 @@ typedef struct heap_config {
     size_t heap_limit_bytes;   /* 0: unlimited; above it a collection runs, then out-of-memory */
     uint64_t stress_interval;  /* collect every N allocations; 0: off */
     bool verify;               /* check the whole heap after every collection */
+    uint64_t fail_after_allocations; /* fault injection: the allocator refuses every request after
+                                        this many (0: never); the heap answers as to any refusal */
     double knobs[HEAP_MAX_KNOBS];
     const gc_event_listener *listener; /* may be NULL */
     /* Called when an allocation cannot be satisfied even after a full

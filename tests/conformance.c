@@ -345,6 +345,42 @@ static void heap_limit_ends_in_out_of_memory(void **state) {
 
 /* Garbage under a heap limit is collected rather than reported as too much
  * (for a collector that can reclaim it). */
+/* Exits 3 if the heap had allocated exactly the objects given before it ran out. */
+static void out_of_memory_after(heap *h, size_t requested, void *data) {
+    heap_stats s;
+    heap_stats_get(h, &s);
+    _exit(requested > 0 && s.objects_allocated == *(const uint64_t *)data ? 3 : 5);
+}
+
+/* Fault injection: the allocator refuses everything after 1,000 requests.
+ * Garbage made before then does not help (the refusal is not about room):
+ * the heap answers with the out-of-memory handler, having allocated exactly
+ * 1,000 objects. */
+static void allocator_refusal_ends_in_out_of_memory(void **state) {
+    (void)state;
+    fflush(NULL);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        heap_config config;
+        heap_config_init(&config);
+        static const uint64_t allowed = 1000;
+        config.fail_after_allocations = allowed;
+        config.out_of_memory = out_of_memory_after;
+        config.out_of_memory_data = (void *)&allowed;
+        heap *h = heap_create(&config);
+        for (int i = 0; i < 100000; i++) {
+            obj_new(h, 1, 8);
+            root_pop(h, 1);
+        }
+        _exit(0); /* never */
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 3);
+}
+
 static void heap_limit_collects_garbage_first(void **state) {
     (void)state;
     heap_config config;
@@ -375,6 +411,7 @@ int main(void) {
         cmocka_unit_test(rings_leak_exactly_under_refcounting),
         cmocka_unit_test(heap_limit_ends_in_out_of_memory),
         cmocka_unit_test(heap_limit_collects_garbage_first),
+        cmocka_unit_test(allocator_refusal_ends_in_out_of_memory),
         cmocka_unit_test(deep_chain_does_not_overflow_the_stack),
     };
     char group[128];

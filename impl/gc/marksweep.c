@@ -296,10 +296,10 @@ __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, u
     if (stress || growth || heap_base_over_limit(b, size))
         heap_collect(h, stress ? heap_base_stress_generation(b, 1) : -1);
     if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
-    ms_header *hd = alloc_allocate(size);
+    ms_header *hd = heap_base_allocate(b, size);
     if (!hd) {
         heap_collect(h, -1); /* the allocator said no: what a collection frees may be enough */
-        hd = alloc_allocate(size);
+        hd = heap_base_allocate(b, size);
         if (!hd) heap_base_out_of_memory(h, b, size);
     }
     set_allocation_budget(h); /* before init_object: the table must have room */

@@ -105,7 +105,7 @@ __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, u
     size_t size = obj_footprint(sizeof(refcount_word), nrefs, nbytes);
     if (heap_base_stress_due(b)) heap_collect(h, heap_base_stress_generation(b, 1));
     if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
-    refcount_word *hd = alloc_allocate(size);
+    refcount_word *hd = heap_base_allocate(b, size);
     if (!hd) heap_base_out_of_memory(h, b, size); /* nothing to collect */
     obj *o = init_object(h, hd, nrefs, nbytes, size);
     heap_base_register(b, o, size);

@@ -410,10 +410,10 @@ __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, u
         collect(h, OLDEST);
         if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
     }
-    void *block = alloc_allocate(size);
+    void *block = heap_base_allocate(b, size);
     if (!block) {
         collect(h, OLDEST);
-        block = alloc_allocate(size);
+        block = heap_base_allocate(b, size);
         if (!block) heap_base_out_of_memory(h, b, size);
     }
     obj *o = init_object(h, block, nrefs, nbytes, size);
