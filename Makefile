@@ -47,7 +47,11 @@ BINARIES := $(addprefix $(BUILD)/bin/heaplab-,$(VARIANTS))
 # The same harness with metrics compiled out: the heap gets no listener.
 NO_METRICS_OBJS := $(filter-out $(BUILD)/obj/harness/main.o,$(HARNESS_OBJS)) $(BUILD)/obj/harness/main-nometrics.o
 
-all: $(BINARIES)
+# Programs the front end runs that are not variants: outside bin/, whose
+# heaplab-* are the variants.
+TOOLS := $(BUILD)/tools/heaplab-compare
+
+all: $(BINARIES) $(TOOLS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -118,6 +122,11 @@ endef
 $(foreach g,$(GCS),$(if $(wildcard tests/test_$(g).c),$(eval $(call unit_test,$(g),impl/gc/$(g).c impl/alloc/malloc.c $(wildcard impl/*.c)))))
 $(foreach a,$(ALLOCS),$(if $(wildcard tests/test_$(a).c),$(eval $(call unit_test,$(a),impl/alloc/$(a).c impl/knob.c,$(call alloc_libs,$(a))))))
 
+# Two sweeps' results compared: ratios of medians with bootstrap intervals.
+$(BUILD)/tools/heaplab-compare: $(call objects,bench/compare.c)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
 # The allocator benchmark: one binary per back end, run interleaved by bench/allocbench.
 $(BUILD)/bin/allocbench-%: $(call objects,bench/allocbench.c impl/knob.c) $(BUILD)/obj/impl/alloc/%.o
 	@mkdir -p $(@D)
@@ -153,6 +162,12 @@ asan: deps
 
 tests: $(UNIT_TESTS) $(CONFORMANCE)
 
+# CPython's own gc.collect() on perf's shapes, from the embedded interpreter.
+$(BUILD)/obj/bench/cpython_gc.o: CFLAGS += -I/usr/include/python3.11
+$(BUILD)/bin/cpython-gc: $(call objects,bench/cpython_gc.c)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ -o $@ -lpython3.11 $(LDLIBS)
+
 # GCBench in plain C under Boehm GC or malloc: a yardstick for the gcbench workload.
 $(BUILD)/bin/gcbench-boehm: bench/gcbench_boehm.c
 	@mkdir -p $(@D)
@@ -181,7 +196,7 @@ allocbench: deps
 	@bench/allocbench --bin $(BUILD)/bin
 
 perf: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/bin/perf-rc+malloc $(BUILD)/bin/perf-rcgen+malloc $(BUILD)/bin/perf-marksweep+malloc
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/bin/perf-rc+malloc $(BUILD)/bin/perf-rcgen+malloc $(BUILD)/bin/perf-marksweep+malloc $(BUILD)/bin/cpython-gc
 	@bench/perf $(BUILD)/bin
 
 OVERHEAD_VARIANTS := rc+malloc rcgen+malloc marksweep+malloc

@@ -1,0 +1,76 @@
+# Reading the result files: CSV with quoted fields, columns found by their
+# header names (columns come and go between versions of the harness), and
+# numbers that are checked before they are used.
+
+# Splits one CSV line into out[1..n], honouring "quoted, fields" and ""
+# inside them; returns n. An unterminated quote returns -1: a damaged row.
+function csv_split(line, out,    n, i, c, field, quoted, len) {
+  if (index(line, "\"") == 0) return split(line, out, ",")
+  delete out
+  n = 0; field = ""; quoted = 0; len = length(line)
+  for (i = 1; i <= len; i++) {
+    c = substr(line, i, 1)
+    if (quoted) {
+      if (c == "\"") {
+        if (substr(line, i + 1, 1) == "\"") { field = field "\""; i++ } else quoted = 0
+      } else field = field c
+    } else if (c == "\"") quoted = 1
+    else if (c == ",") { out[++n] = field; field = "" }
+    else field = field c
+  }
+  if (quoted) return -1
+  out[++n] = field
+  return n
+}
+
+# Reads a header line into columns[name] = position; returns the number of
+# columns, or -1 when a name is given twice (which column would be meant?).
+function csv_header(line, columns,    names, n, i, name) {
+  sub(/\r$/, "", line)
+  n = csv_split(line, names)
+  for (i = 1; i <= n; i++) {
+    name = names[i]
+    gsub(/^[ \t]+|[ \t]+$/, "", name)
+    if (name == "") continue
+    if (name in columns) { duplicate_column = name; return -1 }
+    columns[name] = i
+  }
+  return n
+}
+
+# The columns of a list (comma-separated) that a header lacks, or "".
+function missing_columns(columns, wanted,    list, n, i, missing) {
+  n = split(wanted, list, ",")
+  missing = ""
+  for (i = 1; i <= n; i++)
+    if (!(list[i] in columns)) missing = missing (missing == "" ? "" : ", ") list[i]
+  return missing
+}
+
+# A field by column name; "" when the file has no such column.
+function field(fields, columns, name) {
+  return (name in columns) ? fields[columns[name]] : ""
+}
+
+# A finite decimal number (no NaN, no inf, nothing else).
+function is_number(text) {
+  return text ~ /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/
+}
+
+# Sorts list[1..n] as numbers, ascending (insertion sort: lists are short).
+function sort_numbers(list, n,    i, j, t) {
+  for (i = 2; i <= n; i++)
+    for (j = i; j > 1 && list[j] + 0 < list[j - 1] + 0; j--) { t = list[j]; list[j] = list[j - 1]; list[j - 1] = t }
+}
+
+# Sorts list[1..n] as strings, ascending (the C locale's byte order).
+function sort_strings(list, n,    i, j, t) {
+  for (i = 2; i <= n; i++)
+    for (j = i; j > 1 && list[j] "" < list[j - 1] ""; j--) { t = list[j]; list[j] = list[j - 1]; list[j - 1] = t }
+}
+
+# The median of sorted list[1..n] (n > 0).
+function median_of_sorted(list, n,    half) {
+  half = int((n + 1) / 2)
+  return n % 2 ? list[half] : (list[half] + list[half + 1]) / 2
+}

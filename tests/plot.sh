@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# ./heaplab plot DIR: from the committed results folder tests/fixtures/sweep-small
+# (3 variants x 2 workloads x 2 repetitions, with hyperfine.csv and heap.csv)
+# every plot is drawn as a PNG and a well-formed SVG and the report page shows
+# them all (every <img> loads in headless Chromium, with no script of its
+# own); damaged result files are drawn with a note on the page, unusable ones
+# refused (exit 2, one line on stderr, nothing written, what was there before
+# kept), and a gnuplot that fails leaves the old output too. Needs no build.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+passed=0 failed=0
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fixture=tests/fixtures/sweep-small
+
+check() { # description command...
+  local what=$1
+  shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
+}
+
+fresh() { # name -> a copy of the fixture to draw into (the fixture stays untouched)
+  rm -rf "${dir:?}/$1"
+  cp -r "$fixture" "$dir/$1"
+  echo "$dir/$1"
+}
+
+# Sets one field of one run in runs.csv, by column name (the fixture has no quoted fields).
+set_field() { # dir run_id column value
+  awk -F, -v OFS=, -v id="$2" -v column="$3" -v value="$4" '
+    NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; print; next }
+    $at["run_id"] == id { $at[column] = value }
+    { print }' "$1/runs.csv" >"$1/runs.new" && mv "$1/runs.new" "$1/runs.csv"
+}
+
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
+is_svg() {
+  if command -v xmllint >/dev/null 2>&1; then xmllint --noout "$1" 2>/dev/null
+  else grep -q '<svg' "$1" && [ "$(tail -c 200 "$1" | grep -c '</svg>')" -ge 1 ]; fi
+}
+page_says() { grep -q -- "$2" "$1/index.html"; }
+
+# --- the fixture, whole
+good=$(fresh good)
+out=$(./heaplab plot "$good" 2>"$dir/err")
+status=$?
+check "the fixture is drawn (exit $status: $(head -c 300 "$dir/err"))" test $status -eq 0
+check "it prints the page's path" test "$out" = "$good/index.html"
+check "nothing on stderr" test ! -s "$dir/err"
+expected=()
+for config in 01-churn-20000 02-rings-20000; do
+  for kind in time memory pauses mmu heap leaks; do expected+=("$config-$kind"); done
+done
+for plot in "${expected[@]}"; do
+  check "$plot.png is a PNG" is_png "$good/plots/$plot.png"
+  check "$plot.svg is well-formed SVG" is_svg "$good/plots/$plot.svg"
+  check "the page shows $plot" grep -q "<img src=\"plots/$plot.png\"" "$good/index.html"
+done
+check "no other files in plots/" test "$(find "$good/plots" -type f | wc -l)" -eq $((2 * ${#expected[@]}))
+check "no staging folders left" test -z "$(find "$good" -maxdepth 1 -name '.plot-*')"
+check "the page has no script" test "$(grep -ci '<script' "$good/index.html")" -eq 0
+check "the page needs nothing from the network" test "$(grep -Eci '(src|href)="(https?:)?//' "$good/index.html")" -eq 0
+check "the page shows the meta (commit)" page_says "$good" '<th>commit</th><td>[0-9a-f]\{40\}'
+check "the page has the summary table with hyperfine's column" page_says "$good" '<th class="n">hyperfine ms</th>'
+check "the summary counts runs ok/total" test "$(grep -c '<td class="n">2/2</td>' "$good/index.html")" -eq 6
+check "the page says every run succeeded" page_says "$good" 'Every run succeeded'
+check "the page says the checksums agree" page_says "$good" 'same checksum'
+# The same colour for a variant everywhere: rc+malloc's in the page and in every SVG line plot.
+colour=$(grep -o 'background:#[0-9a-f]*"></span>rc+malloc' "$good/index.html" | head -n 1 | sed 's/background:\(#[0-9a-f]*\).*/\1/')
+check "rc+malloc has a colour in the page" test -n "$colour"
+for plot in 01-churn-20000-memory 02-rings-20000-mmu; do
+  check "$plot draws rc+malloc in its colour" grep -qi "stroke=['\"]rgb($(printf '%3d, %3d, %3d' "0x${colour:1:2}" "0x${colour:3:2}" "0x${colour:5:2}"))" \
+    "$good/plots/$plot.svg"
+done
+
+# --- the page in a browser: every image (the PNGs shown, and every SVG) loads
+if command -v chromium >/dev/null 2>&1; then
+  view=$dir/view
+  mkdir -p "$view"
+  cp -r "$good/plots" "$view/"
+  {
+    sed 's|</body>.*||' "$good/index.html"
+    for svg in "$good"/plots/*.svg; do printf '<img class="svg-check" src="plots/%s">\n' "${svg##*/}"; done
+    cat <<'EOF'
+<script>
+window.addEventListener('load', function () {
+  var images = document.images, broken = [];
+  for (var i = 0; i < images.length; i++)
+    if (!(images[i].complete && images[i].naturalWidth > 0)) broken.push(images[i].getAttribute('src'));
+  document.body.setAttribute('data-check', 'images=' + images.length + ' broken=' + broken.length + ' ' + broken.join(' '));
+});
+</script>
+</body></html>
+EOF
+  } >"$view/index.html"
+  dom=$(timeout 120 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$dir/chromium-profile" \
+    --virtual-time-budget=15000 --dump-dom "file://$view/index.html" 2>/dev/null)
+  result=$(grep -o 'data-check="[^"]*"' <<<"$dom")
+  check "in Chromium every image loads: ${result:-no result}" \
+    test "$result" = "data-check=\"images=$((2 * ${#expected[@]})) broken=0 \""
+else
+  check "chromium is installed (scripts/install-deps installs it)" false
+fi
+
+# --- drawn again: replaced whole, nothing left over
+before=$(stat -c %Y "$good/index.html")
+sleep 1
+./heaplab plot "$good" >/dev/null 2>&1
+check "drawn again over an earlier result: exit 0" test $? -eq 0
+check "  ... the page rewritten" test "$(stat -c %Y "$good/index.html")" -gt "$before"
+check "  ... the same plots" test "$(find "$good/plots" -type f | wc -l)" -eq $((2 * ${#expected[@]}))
+check "  ... no staging folders left" test -z "$(find "$good" -maxdepth 1 -name '.plot-*')"
+
+# --- damaged but usable: drawn, with notes on the page
+d=$(fresh damaged)
+set_field "$d" c1-1 wall_ns NaN
+set_field "$d" c2-2 gc_ns fast
+set_field "$d" c4-1 outcome failed
+set_field "$d" c4-1 exit_status 3
+set_field "$d" c4-1 error '"heaplab: out of memory, after 3 collections"'
+set_field "$d" c6-2 checksum 0123456789abcdef
+sed -i '3s/,[^,]*$//' "$d/runs.csv"                 # a row cut short in the middle
+printf 'c9-9,1,,,0,,rc+malloc,churn' >>"$d/runs.csv" # a torn last row
+rm "$d/series/c5-1.csv" "$d/series/c5-2.csv" "$d/mmu/c3-1.csv" "$d/mmu/c3-2.csv" "$d/hyperfine.csv"
+./heaplab plot "$d" >/dev/null 2>"$dir/err"
+status=$?
+check "damaged results are drawn (exit $status: $(head -c 300 "$dir/err"))" test $status -eq 0
+check "  ... a NaN wall time noted" page_says "$d" "value of wall_ns that is not a number"
+check "  ... a text gc time noted" page_says "$d" "value of gc_ns that is not a number"
+check "  ... a short row noted" page_says "$d" "another number of fields"
+check "  ... a torn last row noted" page_says "$d" "torn row"
+check "  ... the failed run listed, its quoted error whole" page_says "$d" "heaplab: out of memory, after 3 collections"
+check "  ... and counted: 1/2" page_says "$d" '<td class="n bad">1/2</td>'
+check "  ... the checksum disagreement called out" page_says "$d" "Checksums disagree"
+check "  ... the missing memory curves noted" page_says "$d" "no memory curve for: rcgen+pool (no series/c5-"
+check "  ... the missing MMU curves noted" page_says "$d" "no MMU curve for: marksweep+pool (no mmu/c3-"
+check "  ... without hyperfine.csv, no hyperfine column" test "$(grep -c 'hyperfine ms' "$d/index.html")" -eq 0
+for plot in "${expected[@]}"; do
+  [ -f "$d/plots/$plot.png" ] || check "damaged results still draw $plot" false
+done
+check "  ... every plot still drawn" test "$(find "$d/plots" -name '*.png' | wc -l)" -eq ${#expected[@]}
+
+# --- columns added, moved and quoted; an old folder with no mmu/, heap.csv or hyperfine.csv
+d=$(fresh columns)
+awk -F, -v OFS=, 'NR == 1 { print "schema_version", $0, "machine", "note"; next }
+                  { print 2, $0, "vm", "\"a, quoted, field\"" }' "$d/runs.csv" >"$d/runs.new" && mv "$d/runs.new" "$d/runs.csv"
+rm -r "$d/mmu" "$d/heap.csv" "$d/hyperfine.csv"
+./heaplab plot "$d" >/dev/null 2>"$dir/err"
+status=$?
+check "added columns and quoted commas are read by name (exit $status: $(head -c 300 "$dir/err"))" test $status -eq 0
+check "  ... the runs all read" test "$(grep -c '<td class="n">2/2</td>' "$d/index.html")" -eq 6
+check "  ... no MMU or heap plots, and a note" \
+  test "$(find "$d/plots" -name '*-mmu.*' -o -name '*-heap.*' | wc -l)" -eq 0 -a "$(grep -c 'no mmu/ folder' "$d/index.html")" -eq 1
+check "  ... the other plots drawn" test "$(find "$d/plots" -name '*.png' | wc -l)" -eq 8
+
+# --- unusable: exit 2, one line, nothing written, what was there before kept
+n=0
+refused() { # pattern setup-command... (run with $copy a fresh copy of the fixture, drawn once; it may set
+           # $target: a path to draw instead, "none" for no argument, "empty" for "")
+  local pattern=$1 out status err problem="" listing
+  shift
+  n=$((n + 1))
+  copy=$(fresh "bad$n")
+  ./heaplab plot "$copy" >/dev/null 2>&1
+  listing=$(cd "$copy" && find plots index.html -type f -exec md5sum {} + | sort)
+  "$@"
+  case $target in
+    '') out=$(./heaplab plot "$copy" 2>"$dir/err") ;;
+    none) out=$(./heaplab plot 2>"$dir/err") ;;
+    empty) out=$(./heaplab plot "" 2>"$dir/err") ;;
+    *) out=$(./heaplab plot "$target" 2>"$dir/err") ;;
+  esac
+  status=$?
+  err=$(cat "$dir/err")
+  [ $status -eq 2 ] || problem="exit $status"
+  grep -Eq -- "^heaplab: plot: .*$pattern" <<<"$err" || problem="$problem; stderr: $err"
+  [ "$(wc -l <"$dir/err")" -eq 1 ] || problem="$problem; $(wc -l <"$dir/err") lines on stderr"
+  [ -z "$out" ] || problem="$problem; stdout: $out"
+  [ "$(cd "$copy" && find plots index.html -type f -exec md5sum {} + | sort)" = "$listing" ] || problem="$problem; the earlier output changed"
+  [ -z "$(find "$copy" -maxdepth 1 -name '.plot-*')" ] || problem="$problem; staging folders left"
+  if [ -z "$problem" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: refused /$pattern/: ${problem#; }"; fi
+  target=''
+}
+target=''
+# What each refused case does to its copy, or which argument it gives instead.
+runs() { printf '%b' "$1" >"$copy/runs.csv"; }
+from_fixture() { "$@" "$fixture/runs.csv" >"$copy/runs.csv"; } # command... on the fixture's runs.csv
+no_runs_csv() { rm "$copy/runs.csv"; }
+series_as_runs() { cp "$fixture/series/c1-1.csv" "$copy/runs.csv"; }
+without_column() { # name
+  awk -F, -v OFS=, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) drop = i }
+    { out = ""; for (i = 1; i <= NF; i++) if (i != drop) out = out (out == "" ? "" : OFS) $i; print out }' \
+    "$fixture/runs.csv" >"$copy/runs.csv"
+}
+draw_nowhere() { target=$copy/nowhere; }
+draw_a_file() { target=$copy/runs.csv; }
+draw_nothing() { target=none; }
+draw_empty_name() { target=empty; }
+header=$(head -n 1 "$fixture/runs.csv")
+refused "no runs.csv" no_runs_csv
+refused "is empty" runs ''
+refused "is empty" runs '\n\n'
+refused "no whole header line" runs "${header:0:50}"
+refused "header but no runs" runs "$header\n"
+refused "no column wall_ns" without_column wall_ns
+refused "not a sweep's runs.csv: no column run_id" series_as_runs
+refused "names the column 'seed' twice" from_fixture sed '1s/,size,/,seed,/'
+# shellcheck disable=SC2016 # sed's $: the last line, the end of a line
+refused "no readable row" from_fixture sed '2,$s/,[^,]*$//'
+refused "not a sweep's runs.csv" runs '\x00\x01\x02\x7f\xff junk\n\x03\x04\n'
+refused "no results folder" draw_nowhere
+refused "is not a folder" draw_a_file
+refused "usage" draw_nothing
+refused "usage" draw_empty_name
+
+# --- gnuplot failing midway: exit 1, the earlier output kept, nothing left over
+d=$(fresh gnuplot-fails)
+./heaplab plot "$d" >/dev/null 2>&1
+listing=$(cd "$d" && find plots index.html -type f -exec md5sum {} + | sort)
+mkdir -p "$dir/bin"
+printf '#!/bin/sh\necho "gnuplot: something broke" >&2\nexit 1\n' >"$dir/bin/gnuplot"
+chmod +x "$dir/bin/gnuplot"
+PATH=$dir/bin:$PATH ./heaplab plot "$d" >"$dir/out" 2>"$dir/err"
+status=$?
+check "a failing gnuplot: exit 1 ($status)" test $status -eq 1
+check "  ... one line saying so" test "$(grep -c '^heaplab: plot: gnuplot failed' "$dir/err")" -eq 1 -a "$(wc -l <"$dir/err")" -eq 1
+check "  ... the earlier plots and page kept" test "$(cd "$d" && find plots index.html -type f -exec md5sum {} + | sort)" = "$listing"
+check "  ... no staging folders left" test -z "$(find "$d" -maxdepth 1 -name '.plot-*')"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
