@@ -42,7 +42,8 @@ alloc_libs = $(shell sed -n 's|^// link: ||p' impl/alloc/$(1).c)
 
 IMPL_COMMON := $(call objects,$(wildcard impl/*.c))
 WORKLOAD_OBJS := $(call objects,$(wildcard harness/workloads/*.c) harness/workload.c) $(BUILD)/obj/gen/workloads.o
-HARNESS_OBJS := $(call objects,$(filter-out harness/workload.c,$(wildcard harness/*.c))) $(WORKLOAD_OBJS)
+HARNESS_OBJS := $(call objects,$(filter-out harness/workload.c,$(wildcard harness/*.c))) $(WORKLOAD_OBJS) \
+                $(BUILD)/obj/gen/buildinfo.o
 BINARIES := $(addprefix $(BUILD)/bin/heaplab-,$(VARIANTS))
 # The same harness with metrics compiled out: the heap gets no listener.
 NO_METRICS_OBJS := $(filter-out $(BUILD)/obj/harness/main.o,$(HARNESS_OBJS)) $(BUILD)/obj/harness/main-nometrics.o
@@ -71,6 +72,16 @@ $(BUILD)/gen/workloads.c: FORCE
 	   echo '    0,'; echo '};'; } > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 $(BUILD)/obj/gen/workloads.o: $(BUILD)/gen/workloads.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# How the harness is built (compiler, flags, commit) for every summary,
+# rewritten only when that changes.
+$(BUILD)/gen/buildinfo.c: FORCE
+	@mkdir -p $(@D)
+	@scripts/buildinfo '$(CC)' '$(subst ','\'',$(filter-out -MMD -MP,$(CFLAGS)))' > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+$(BUILD)/obj/gen/buildinfo.o: $(BUILD)/gen/buildinfo.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -134,10 +145,18 @@ $(BUILD)/bin/allocbench-%: $(call objects,bench/allocbench.c impl/knob.c) $(BUIL
 ALLOCBENCH := $(addprefix $(BUILD)/bin/allocbench-,$(ALLOCS))
 
 # The harness's metrics: histogram, pause log and MMU, memory curve, tick clock.
-$(eval $(call unit_test,metrics,harness/histogram.c harness/pauses.c harness/series.c harness/metrics.c impl/alloc/malloc.c))
+$(eval $(call unit_test,metrics,harness/histogram.c harness/pauses.c harness/series.c harness/metrics.c harness/stability.c impl/alloc/malloc.c))
+
+# The harness's reachability pass against each collector (over malloc): garbage known exactly.
+define reachable_test
+$(BUILD)/tests/test_reachable-$(1): $(call objects,tests/test_reachable.c harness/reachable.c impl/gc/$(1).c impl/alloc/malloc.c $(wildcard impl/*.c))
+	@mkdir -p $$(@D)
+	$(CC) $(LDFLAGS) $$^ -o $$@ -lcmocka $(LDLIBS)
+endef
+$(foreach g,$(GCS),$(eval $(call reachable_test,$(g))))
 
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(foreach n,$(GCS) $(ALLOCS),$(wildcard tests/test_$(n).c))) \
-              $(BUILD)/tests/test_metrics
+              $(BUILD)/tests/test_metrics $(addprefix $(BUILD)/tests/test_reachable-,$(GCS))
 CONFORMANCE := $(addprefix $(BUILD)/tests/conformance-,$(VARIANTS)) $(addprefix $(BUILD)/tests/fuzz-replay-,$(VARIANTS))
 
 deps:

@@ -8,9 +8,13 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "series.h"
 
 /* Below this no heap can start: the root stack and a handful of objects. */
 #define MIN_HEAP_LIMIT (64 * 1024)
+/* Reachability passes ride on the memory curve's samples, which are at
+ * least this far apart: a shorter interval could not be honoured. */
+#define MIN_TRASH_EVERY SERIES_FIRST_INTERVAL
 
 void cli_fail(const char *format, ...) {
     va_list args;
@@ -96,7 +100,7 @@ void cli_parse_run(int argc, char **argv, run_options *o) {
     o->args.params = o->params;
 
     bool seen_size = false, seen_seed = false, seen_stress = false, seen_verify = false, seen_json = false,
-         seen_limit = false, seen_series = false, seen_mmu = false, seen_param[64] = {false};
+         seen_limit = false, seen_series = false, seen_mmu = false, seen_trash = false, seen_param[64] = {false};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (option_is(arg, "--size")) {
@@ -112,6 +116,10 @@ void cli_parse_run(int argc, char **argv, run_options *o) {
             once(&seen_limit, "--heap-limit");
             o->config.heap_limit_bytes = cli_parse_bytes(option_value(argc, argv, &i, "--heap-limit"), "--heap-limit",
                                                          MIN_HEAP_LIMIT, UINT64_C(1) << 48);
+        } else if (option_is(arg, "--trash-every")) {
+            once(&seen_trash, "--trash-every");
+            o->trash_every_bytes = cli_parse_bytes(option_value(argc, argv, &i, "--trash-every"), "--trash-every",
+                                                   MIN_TRASH_EVERY, UINT64_C(1) << 48);
         } else if (option_is(arg, "--series")) {
             once(&seen_series, "--series");
             o->series_path = option_value(argc, argv, &i, "--series");

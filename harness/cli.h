@@ -21,6 +21,7 @@ typedef struct run_options {
     bool json;
     const char *series_path; /* --series FILE: the memory curve, or NULL */
     const char *mmu_path;    /* --mmu FILE: the MMU curve, or NULL */
+    uint64_t trash_every_bytes; /* --trash-every BYTES: a reachability pass that often; 0: never */
 } run_options;
 
 /* Reports a bad-input error in one line and exits with status 2. */

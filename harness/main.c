@@ -11,12 +11,19 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "buildinfo.h"
 #include "cli.h"
 #include "histogram.h"
+#include "machine.h"
 #include "metrics.h"
 #include "object.h"
+#include "reachable.h"
 #include "report.h"
 #include "workload.h"
+
+/* The summary's columns, CSV and JSON alike (docs/columns.md): raised when
+ * a column changes meaning or goes; adding columns at the end keeps it. */
+#define SUMMARY_SCHEMA_VERSION 1
 
 /* An output file written to a temporary name, renamed when whole. */
 typedef struct pending_file {
@@ -30,8 +37,9 @@ typedef struct run {
     pending_file series, mmu;
     heap *heap;
     metrics metrics;
-    uint64_t wall_started_ns, cpu_started_ns;
-    uint64_t wall_ns, cpu_ns;
+    uint64_t cpu_started_ns;
+    uint64_t wall_ns, cpu_ns; /* without the reachability passes' time */
+    uint64_t reached_objects; /* by the last reachability pass */
 } run;
 
 /* Output files are written under a temporary name and renamed into place
@@ -73,17 +81,40 @@ static bool write_outputs(run *r) {
     return ok;
 }
 
-/* The run is over: no pause comes after this. */
+/* The run is over: no pause comes after this. The run's start has moved on
+ * by every reachability pass (metrics.h); their CPU time is taken out here. */
 static void stop_clocks(run *r) {
-    r->wall_ns = clock_ns(CLOCK_MONOTONIC) - r->wall_started_ns;
-    r->cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - r->cpu_started_ns;
+    r->wall_ns = clock_ns(CLOCK_MONOTONIC) - r->metrics.run_started_ns;
+    uint64_t cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - r->cpu_started_ns;
+    r->cpu_ns = cpu_ns > r->metrics.garbage.cpu_ns ? cpu_ns - r->metrics.garbage.cpu_ns : 0;
     metrics_finish(&r->metrics);
+}
+
+/* The garbage meter's probe (--trash-every): what the heap holds less what
+ * the root stack reaches. */
+static bool measure_garbage(void *data, uint64_t *objects, uint64_t *bytes) {
+    run *r = data;
+    if (!r->heap) return false; /* the heap is still being made */
+    heap_stats stats;
+    heap_stats_get(r->heap, &stats);
+    reachable_counts reached;
+    if (!reachable_count(r->heap, stats.live_objects, r->reached_objects, &reached)) {
+        static bool told;
+        if (!told) fprintf(stderr, "heaplab: no memory for a reachability pass: garbage left unmeasured\n");
+        told = true;
+        return false;
+    }
+    r->reached_objects = reached.objects; /* the next pass's first guess */
+    *objects = stats.live_objects - reached.objects;
+    *bytes = stats.live_bytes - reached.bytes;
+    return true;
 }
 
 static void usage(FILE *out) {
     fprintf(out,
             "usage: heaplab-%s+%s WORKLOAD [--size N] [--seed S] [--NAME=value ...]\n"
             "           [--heap-limit BYTES] [--stress N] [--verify] [--json] [--series FILE] [--mmu FILE]\n"
+            "           [--trash-every BYTES]\n"
             "       heaplab-%s+%s --list | --describe WORKLOAD | --knobs\n",
             gc_name, alloc_name, gc_name, alloc_name);
 }
@@ -129,7 +160,9 @@ static void summarise(run *r, const char *outcome, uint64_t checksum, const heap
     char variant[96], text[512];
     snprintf(variant, sizeof variant, "%s+%s", gc_name, alloc_name);
 
-    report rep = {0};
+    static report rep; /* large: off the stack */
+    rep.count = 0;
+    report_uint(&rep, "schema_version", SUMMARY_SCHEMA_VERSION);
     report_text(&rep, "variant", variant);
     report_text(&rep, "workload", o->workload->name);
     report_uint(&rep, "size", o->args.size);
@@ -193,6 +226,29 @@ static void summarise(run *r, const char *outcome, uint64_t checksum, const heap
     report_uint(&rep, "objects_swept", m->swept_objects);
     report_uint(&rep, "bytes_swept", m->swept_bytes);
     report_uint(&rep, "heap_limit_bytes", stats.heap_limit_bytes);
+    /* Uncollected garbage (--trash-every); no values without it. */
+    const garbage_meter *garbage = &m->garbage;
+    if (garbage->measure) {
+        report_uint(&rep, "trash_ns", garbage->wall_ns);
+        report_uint(&rep, "garbage_samples", garbage->passes);
+        report_uint(&rep, "peak_garbage_objects", garbage->peak_objects);
+        report_uint(&rep, "peak_garbage_bytes", garbage->peak_bytes);
+    } else {
+        static const char *const garbage_fields[] = {"trash_ns", "garbage_samples", "peak_garbage_objects",
+                                                     "peak_garbage_bytes"};
+        for (size_t i = 0; i < 4; i++) report_empty(&rep, garbage_fields[i]);
+    }
+    steady_state steady = metrics_steady_state(m);
+    if (steady == STEADY_UNKNOWN) report_empty(&rep, "stable");
+    else report_uint(&rep, "stable", steady == STEADY_YES);
+    /* Where and from what: the machine, and the build (buildinfo.h). */
+    machine_name(text, sizeof text);
+    report_text(&rep, "machine", text);
+    machine_cpu_model(text, sizeof text);
+    report_text(&rep, "cpu_model", text);
+    report_text(&rep, "compiler", build_compiler);
+    report_text(&rep, "cflags", build_cflags);
+    report_text(&rep, "commit", build_commit);
     report_write(&rep, stdout, o->json);
 }
 
@@ -239,12 +295,13 @@ int main(int argc, char **argv) {
 
     run r = {.options = &options};
 #ifdef HEAPLAB_NO_METRICS
-    if (options.series_path || options.mmu_path) cli_fail("this harness is built without metrics: no --series or --mmu");
+    if (options.series_path || options.mmu_path || options.trash_every_bytes)
+        cli_fail("this harness is built without metrics: no --series, --mmu or --trash-every");
 #endif
     open_output(&r.series, options.series_path);
     open_output(&r.mmu, options.mmu_path);
     metrics_init(&r.metrics);
-    r.wall_started_ns = r.metrics.run_started_ns;
+    if (options.trash_every_bytes) metrics_meter_garbage(&r.metrics, options.trash_every_bytes, measure_garbage, &r);
 #ifdef HEAPLAB_NO_METRICS
     /* No listener: the collectors skip every event, as if nobody measured. */
     options.config.listener = NULL;

@@ -112,8 +112,8 @@ static void on_cascade_end(void *data, uint64_t objects_freed, uint64_t bytes_fr
     pause_end(m);
 }
 
-void metrics_sample(metrics *m, uint64_t bytes_allocated, uint64_t live_bytes) {
-    series_sample sample = {
+static series_sample sample_now(const metrics *m, uint64_t bytes_allocated, uint64_t live_bytes) {
+    return (series_sample){
         .bytes_allocated = bytes_allocated,
         .elapsed_ns = clock_ns(CLOCK_MONOTONIC) - m->run_started_ns,
         .live_bytes = live_bytes,
@@ -121,13 +121,72 @@ void metrics_sample(metrics *m, uint64_t bytes_allocated, uint64_t live_bytes) {
         .rss_bytes = current_rss_bytes(),
         .collections = m->collections,
     };
+}
+
+void metrics_sample(metrics *m, uint64_t bytes_allocated, uint64_t live_bytes) {
+    series_sample sample = sample_now(m, bytes_allocated, live_bytes);
     series_add(&m->series, &sample);
+}
+
+void metrics_meter_garbage(metrics *m, uint64_t every_bytes, garbage_measure *measure, void *data) {
+    m->garbage = (garbage_meter){.measure = measure, .data = data, .every_bytes = every_bytes,
+                                 .next_pass_bytes = every_bytes};
+}
+
+/* A reachability pass at this sample, its time taken out of the run's. */
+static void garbage_pass(metrics *m, series_sample *sample) {
+    garbage_meter *g = &m->garbage;
+    uint64_t wall = clock_ns(CLOCK_MONOTONIC), cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID), ticks = ticks_now();
+    bool measured = g->measure(g->data, &sample->garbage_objects, &sample->garbage_bytes);
+    uint64_t ticks_after = ticks_now(), cpu_after = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+    uint64_t wall_after = clock_ns(CLOCK_MONOTONIC);
+    /* The run began that much later: every time measured from its start
+     * (wall time, the curve, the pause log) leaves the pass out. Ticks come
+     * between pauses, but were one open it would leave the pass out too. */
+    m->run_started_ticks += ticks_after - ticks;
+    m->pause_started_ticks += ticks_after - ticks;
+    m->run_started_ns += wall_after - wall;
+    g->wall_ns += wall_after - wall;
+    g->cpu_ns += cpu_after - cpu;
+    if (!measured) return;
+    sample->garbage_measured = true;
+    g->passes++;
+    if (sample->garbage_objects > g->peak_objects) g->peak_objects = sample->garbage_objects;
+    if (sample->garbage_bytes > g->peak_bytes) g->peak_bytes = sample->garbage_bytes;
+    uint64_t at = sample->bytes_allocated;
+    g->next_pass_bytes = at <= UINT64_MAX - g->every_bytes ? at + g->every_bytes : UINT64_MAX;
 }
 
 static uint64_t on_allocation_tick(void *data, uint64_t bytes_allocated, uint64_t live_bytes) {
     metrics *m = data;
-    metrics_sample(m, bytes_allocated, live_bytes);
+    series_sample sample = sample_now(m, bytes_allocated, live_bytes);
+    if (m->garbage.measure && bytes_allocated >= m->garbage.next_pass_bytes) garbage_pass(m, &sample);
+    series_add(&m->series, &sample);
     return m->series.interval;
+}
+
+static steady_state both(steady_state a, steady_state b) {
+    if (a == STEADY_UNKNOWN || b == STEADY_UNKNOWN) return STEADY_UNKNOWN;
+    return a == STEADY_YES && b == STEADY_YES ? STEADY_YES : STEADY_NO;
+}
+
+steady_state metrics_steady_state(const metrics *m) {
+    const series *s = &m->series;
+    if (!s->count) return STEADY_UNKNOWN;
+    static double at[SERIES_MAX], live[SERIES_MAX], garbage_at[SERIES_MAX], garbage[SERIES_MAX];
+    size_t n = 0, garbage_n = 0;
+    uint64_t half = s->samples[s->count - 1].bytes_allocated / 2;
+    for (size_t i = 0; i < s->count; i++) {
+        const series_sample *x = &s->samples[i];
+        if (x->bytes_allocated < half) continue;
+        at[n] = (double)x->bytes_allocated;
+        live[n++] = (double)x->live_bytes;
+        if (!x->garbage_measured) continue;
+        garbage_at[garbage_n] = (double)x->bytes_allocated;
+        garbage[garbage_n++] = (double)x->garbage_bytes;
+    }
+    steady_state verdict = steady_state_of(at, live, n);
+    return m->garbage.measure ? both(verdict, steady_state_of(garbage_at, garbage, garbage_n)) : verdict;
 }
 
 gc_event_listener metrics_listener(metrics *m) {

@@ -9,7 +9,13 @@
  * CLOCK_MONOTONIC over the run itself (metrics_finish), so no calibration
  * sleep is needed. Built with -DHEAPLAB_NO_METRICS the harness gives the
  * heap no listener at all: the yardstick the metrics' cost is measured
- * against (make overhead). */
+ * against (make overhead).
+ *
+ * Uncollected garbage (--trash-every) is measured at memory-curve samples: at
+ * the first sample at least `every_bytes` past the previous pass, `measure`
+ * counts what the heap holds but cannot reach. The clocks stop for the pass:
+ * the run's start moves on by its length, so wall time, the curve's elapsed
+ * times and the pause log leave it out; its time is kept apart. */
 #ifndef HEAPLAB_METRICS_H
 #define HEAPLAB_METRICS_H
 
@@ -21,6 +27,19 @@
 #include "object.h"
 #include "pauses.h"
 #include "series.h"
+#include "stability.h"
+
+/* Counts the objects and bytes the heap holds but cannot reach; false when
+ * there is nothing to measure yet (the heap is still being made). */
+typedef bool garbage_measure(void *data, uint64_t *objects, uint64_t *bytes);
+
+typedef struct garbage_meter {
+    garbage_measure *measure; /* NULL: off */
+    void *data;
+    uint64_t every_bytes, next_pass_bytes;
+    uint64_t passes, peak_objects, peak_bytes;
+    uint64_t wall_ns, cpu_ns; /* spent in the passes, out of the run's clocks */
+} garbage_meter;
 
 typedef struct metrics {
     uint64_t run_started_ns;
@@ -35,6 +54,7 @@ typedef struct metrics {
     histogram pause_histogram; /* in ticks; its total is the time paused */
     pause_log pause_log;       /* in ticks until metrics_finish, then in ns */
     series series;
+    garbage_meter garbage;
     double ns_per_tick;        /* set by metrics_finish */
     bool finished;
 } metrics;
@@ -57,6 +77,15 @@ void metrics_finish(metrics *m);
 uint64_t metrics_ns(const metrics *m, uint64_t ticks);
 /* A pause percentile in nanoseconds (see histogram_percentile). */
 uint64_t metrics_pause_percentile_ns(const metrics *m, double fraction);
+
+/* Turns the garbage meter on: a pass every `every_bytes` (> 0), on the
+ * memory curve's samples. */
+void metrics_meter_garbage(metrics *m, uint64_t every_bytes, garbage_measure *measure, void *data);
+
+/* Whether live bytes, and the garbage when metered, held steady over the
+ * second half of the run (the samples at or past half the bytes allocated at
+ * the last): steady_state_of each, STEADY_UNKNOWN if either is. */
+steady_state metrics_steady_state(const metrics *m);
 
 /* A listener whose data is `m`. */
 gc_event_listener metrics_listener(metrics *m);

@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 static report_field *add(report *r, const char *name, bool quoted) {
@@ -8,15 +9,18 @@ static report_field *add(report *r, const char *name, bool quoted) {
     report_field *f = &r->fields[r->count++];
     f->name = name;
     f->quoted = quoted;
+    f->empty = false;
     return f;
 }
 
 void report_text(report *r, const char *name, const char *value) {
     report_field *f = add(r, name, true);
-    /* Values are names and hex digits; keep them safe for CSV and JSON. */
+    /* Values are names, hex digits and the build's description (compiler,
+     * flags); keep them safe for unquoted CSV and for JSON, and readable:
+     * a comma becomes a semicolon, a quote or backslash an underscore. */
     size_t n = 0;
     for (const char *p = value; *p && n < sizeof f->value - 1; p++)
-        f->value[n++] = (*p == ',' || *p == '"' || *p == '\\' || (unsigned char)*p < 32) ? '_' : *p;
+        f->value[n++] = *p == ',' ? ';' : (*p == '"' || *p == '\\' || (unsigned char)*p < 32) ? '_' : *p;
     f->value[n] = '\0';
 }
 
@@ -25,7 +29,14 @@ void report_uint(report *r, const char *name, uint64_t value) {
 }
 
 void report_double(report *r, const char *name, double value) {
-    snprintf(add(r, name, false)->value, sizeof r->fields[0].value, "%.6g", value);
+    if (isnan(value)) report_empty(r, name); /* not measured: "nan" is no JSON */
+    else snprintf(add(r, name, false)->value, sizeof r->fields[0].value, "%.6g", value);
+}
+
+void report_empty(report *r, const char *name) {
+    report_field *f = add(r, name, false);
+    f->value[0] = '\0';
+    f->empty = true;
 }
 
 void report_write(const report *r, FILE *out, bool json) {
@@ -36,7 +47,8 @@ void report_write(const report *r, FILE *out, bool json) {
         APPEND("{");
         for (int i = 0; i < r->count; i++) {
             const report_field *f = &r->fields[i];
-            APPEND(f->quoted ? "%s\"%s\": \"%s\"" : "%s\"%s\": %s", i ? ", " : "", f->name, f->value);
+            if (f->empty) APPEND("%s\"%s\": null", i ? ", " : "", f->name);
+            else APPEND(f->quoted ? "%s\"%s\": \"%s\"" : "%s\"%s\": %s", i ? ", " : "", f->name, f->value);
         }
         APPEND("}\n");
     } else {

@@ -22,13 +22,18 @@ void series_add(series *s, const series_sample *sample) {
 }
 
 bool series_write(const series *s, FILE *out) {
-    bool ok = fprintf(out, "bytes_allocated,elapsed_ns,live_bytes,footprint_bytes,rss_bytes,collections\n") > 0;
+    bool ok = fprintf(out, "bytes_allocated,elapsed_ns,live_bytes,footprint_bytes,rss_bytes,collections,"
+                           "garbage_objects,garbage_bytes\n") > 0;
     for (size_t i = 0; ok && i < s->count; i++) {
         const series_sample *x = &s->samples[i];
-        ok = fprintf(out, "%llu,%llu,%llu,%llu,%llu,%llu\n", (unsigned long long)x->bytes_allocated,
+        ok = fprintf(out, "%llu,%llu,%llu,%llu,%llu,%llu,", (unsigned long long)x->bytes_allocated,
                      (unsigned long long)x->elapsed_ns, (unsigned long long)x->live_bytes,
                      (unsigned long long)x->footprint_bytes, (unsigned long long)x->rss_bytes,
                      (unsigned long long)x->collections) > 0;
+        if (ok && x->garbage_measured)
+            ok = fprintf(out, "%llu,%llu\n", (unsigned long long)x->garbage_objects,
+                         (unsigned long long)x->garbage_bytes) > 0;
+        else if (ok) ok = fputs(",\n", out) >= 0;
     }
     return ok && !ferror(out);
 }

@@ -7,7 +7,8 @@
  * samples are held, every other one is dropped and the interval doubles, so
  * a run ends with between SERIES_MAX/2 and SERIES_MAX evenly spaced samples
  * (fewer for a run that allocates little). Peaks are taken over every sample,
- * kept or not.
+ * kept or not. A sample may also carry the uncollected garbage a
+ * reachability pass found at that point (metrics.h).
  */
 #ifndef HEAPLAB_SERIES_H
 #define HEAPLAB_SERIES_H
@@ -22,6 +23,9 @@
 
 typedef struct series_sample {
     uint64_t bytes_allocated, elapsed_ns, live_bytes, footprint_bytes, rss_bytes, collections;
+    /* Held but unreachable, when a --trash-every pass ran at this sample. */
+    bool garbage_measured;
+    uint64_t garbage_objects, garbage_bytes;
 } series_sample;
 
 typedef struct series {
@@ -33,7 +37,8 @@ typedef struct series {
 
 void series_init(series *s);
 void series_add(series *s, const series_sample *sample);
-/* CSV with a header line; false on a write error. */
+/* CSV with a header line (the garbage columns empty where no pass ran);
+ * false on a write error. */
 bool series_write(const series *s, FILE *out);
 
 /* Resident set size now, in bytes (0 if it cannot be read). */

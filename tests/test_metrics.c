@@ -2,7 +2,8 @@
  * Unit tests of the harness's metrics: the pause histogram's percentiles and
  * buckets, minimum mutator utilisation over a pause log (against hand-worked
  * logs and a brute-force reference), the log's merging once full, the memory
- * curve's decimation, and the tick clock's calibration.
+ * curve's decimation, the tick clock's calibration, the garbage meter's
+ * passes on the curve, and the steady-state verdict on synthetic curves.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,12 +14,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <math.h>
+
 #include <cmocka.h>
 
 #include "histogram.h"
 #include "metrics.h"
 #include "pauses.h"
 #include "series.h"
+#include "stability.h"
 
 /* ---- the histogram ---- */
 
@@ -414,12 +418,254 @@ static void test_series_file(void **state) {
     char text[512];
     size_t n = fread(text, 1, sizeof text - 1, f);
     text[n] = '\0';
-    assert_string_equal(text, "bytes_allocated,elapsed_ns,live_bytes,footprint_bytes,rss_bytes,collections\n"
-                              "65536,32768,16384,4096,2048,65\n"
-                              "131072,65536,32768,4096,2048,131\n"
-                              "196608,98304,49152,4096,2048,196\n");
+    assert_string_equal(text, "bytes_allocated,elapsed_ns,live_bytes,footprint_bytes,rss_bytes,collections,"
+                              "garbage_objects,garbage_bytes\n"
+                              "65536,32768,16384,4096,2048,65,,\n"
+                              "131072,65536,32768,4096,2048,131,,\n"
+                              "196608,98304,49152,4096,2048,196,,\n");
     fclose(f);
     free(s);
+}
+
+/* Garbage figures appear only on the samples that carry them; a zero is a
+ * measurement, not an absence. */
+static void test_series_file_garbage_columns(void **state) {
+    (void)state;
+    series *s = malloc(sizeof *s);
+    assert_non_null(s);
+    series_init(s);
+    series_sample x = sample_at(65536, 4096);
+    series_add(s, &x);
+    x = sample_at(131072, 4096);
+    x.garbage_measured = true;
+    x.garbage_objects = 3;
+    x.garbage_bytes = 96;
+    series_add(s, &x);
+    x = sample_at(196608, 4096);
+    x.garbage_measured = true;
+    series_add(s, &x);
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_true(series_write(s, f));
+    rewind(f);
+    char text[512];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    assert_string_equal(text, "bytes_allocated,elapsed_ns,live_bytes,footprint_bytes,rss_bytes,collections,"
+                              "garbage_objects,garbage_bytes\n"
+                              "65536,32768,16384,4096,2048,65,,\n"
+                              "131072,65536,32768,4096,2048,131,3,96\n"
+                              "196608,98304,49152,4096,2048,196,0,0\n");
+    fclose(f);
+    free(s);
+}
+
+/* ---- the steady-state verdict ---- */
+
+static double median_copy(const double *values, size_t n) {
+    double copy[16];
+    memcpy(copy, values, n * sizeof *values);
+    return median_of(copy, n);
+}
+
+static void test_median(void **state) {
+    (void)state;
+    const double odd[] = {5, 1, 4, 2, 3}, even[] = {8, 1, 7, 2}, same[] = {3, 3, 3, 3, 3, 3};
+    const double one[] = {42}, ties[] = {1, 2, 2, 2, 9, 9, 9};
+    assert_true(median_copy(odd, 5) == 3);
+    assert_true(median_copy(even, 4) == 4.5);
+    assert_true(median_copy(same, 6) == 3);
+    assert_true(median_copy(one, 1) == 42);
+    assert_true(median_copy(ties, 7) == 2);
+    /* Against sorting, on random arrays with many ties. */
+    srand(11);
+    for (int trial = 0; trial < 2000; trial++) {
+        size_t n = 1 + (size_t)(rand() % 16);
+        double values[16], sorted[16];
+        for (size_t i = 0; i < n; i++) sorted[i] = values[i] = (double)(rand() % 6);
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+                double t = sorted[j];
+                sorted[j] = sorted[j - 1];
+                sorted[j - 1] = t;
+            }
+        double expected = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        assert_true(median_of(values, n) == expected);
+    }
+}
+
+/* A curve of n points, x evenly spaced by 1 MiB from 64 MiB, y from `level`. */
+typedef double (*level_at)(size_t i, size_t n);
+static void curve(double *x, double *y, size_t n, level_at level) {
+    for (size_t i = 0; i < n; i++) {
+        x[i] = 64.0 * 1048576 + (double)i * 1048576;
+        y[i] = level(i, n);
+    }
+}
+
+static double rising(size_t i, size_t n) { (void)n; return 10e6 + 1e5 * (double)i; } /* +50% over 100 points */
+static double flat(size_t i, size_t n) { (void)i, (void)n; return 50e6; }
+static double slow_drift(size_t i, size_t n) { (void)n; return 50e6 + 2e4 * (double)i; } /* +4% over 100 */
+static uint64_t noise_state;
+static double noisy_flat(size_t i, size_t n) {
+    (void)i, (void)n;
+    noise_state = noise_state * 6364136223846793005u + 1442695040888963407u;
+    return 50e6 * (0.8 + 0.4 * (double)(noise_state >> 11) / 9007199254740992.0); /* +-20% */
+}
+static double step_middle(size_t i, size_t n) { return i < n / 2 ? 20e6 : 40e6; }
+static double step_later(size_t i, size_t n) { return i < 6 * n / 10 ? 20e6 : 40e6; }
+static double step_early(size_t i, size_t n) { return i < n / 10 ? 20e6 : 40e6; }
+static double step_down(size_t i, size_t n) { return i < 4 * n / 10 ? 40e6 : 20e6; }
+static double spike(size_t i, size_t n) { return i == n / 2 ? 500e6 : 30e6; }
+static double tiny_wander(size_t i, size_t n) { (void)n; return 2000.0 + (double)(i % 7) * 3000.0 + (double)i * 500; }
+static double falling(size_t i, size_t n) { (void)n; return 80e6 - 4e5 * (double)i; }
+
+static steady_state verdict(size_t n, level_at level) {
+    double x[2000], y[2000];
+    curve(x, y, n, level);
+    return steady_state_of(x, y, n);
+}
+
+static void test_steady_state_verdicts(void **state) {
+    (void)state;
+    assert_int_equal(verdict(100, rising), STEADY_NO);
+    assert_int_equal(verdict(100, falling), STEADY_NO);
+    assert_int_equal(verdict(100, flat), STEADY_YES);
+    assert_int_equal(verdict(100, slow_drift), STEADY_YES);
+    noise_state = 1;
+    assert_int_equal(verdict(100, noisy_flat), STEADY_YES);
+    noise_state = 1;
+    assert_int_equal(verdict(1000, noisy_flat), STEADY_YES); /* thinned */
+    assert_int_equal(verdict(100, step_middle), STEADY_NO);
+    assert_int_equal(verdict(100, step_later), STEADY_NO); /* the slope alone would say steady */
+    assert_int_equal(verdict(100, step_down), STEADY_NO);
+    assert_int_equal(verdict(1000, step_later), STEADY_NO);
+    assert_int_equal(verdict(100, step_early), STEADY_YES); /* then level for 90% of the tail */
+    assert_int_equal(verdict(100, spike), STEADY_YES); /* one outlier moves no median */
+    assert_int_equal(verdict(100, tiny_wander), STEADY_YES); /* under the floor */
+    assert_int_equal(verdict(1000, rising), STEADY_NO);
+    assert_int_equal(verdict(STEADY_MIN_POINTS - 1, flat), STEADY_UNKNOWN);
+    assert_int_equal(verdict(STEADY_MIN_POINTS, flat), STEADY_YES);
+    assert_int_equal(verdict(0, flat), STEADY_UNKNOWN);
+}
+
+/* The slope itself: exact on a line, thinned or not, and unmoved by a few
+ * wild points. */
+static void test_theil_sen_slope(void **state) {
+    (void)state;
+    double x[1500], y[1500];
+    for (size_t n = 2; n <= 1500; n += 499) {
+        for (size_t i = 0; i < n; i++) x[i] = (double)i * 10, y[i] = 3.0 * x[i] - 7;
+        assert_true(fabs(theil_sen_slope(x, y, n) - 3.0) < 1e-9);
+    }
+    for (size_t i = 0; i < 100; i++) x[i] = (double)i, y[i] = 2.0 * (double)i;
+    y[10] = 1e9, y[50] = -1e9, y[90] = 5e8;
+    assert_true(fabs(theil_sen_slope(x, y, 100) - 2.0) < 1e-9);
+    x[1] = x[0]; /* a repeated x is skipped, not divided by */
+    assert_true(fabs(theil_sen_slope(x, y, 100) - 2.0) < 1e-9);
+}
+
+/* ---- the garbage meter ---- */
+
+typedef struct scripted_garbage {
+    uint64_t calls, objects, bytes;
+    uint64_t spin_ns; /* how long each pass takes */
+} scripted_garbage;
+
+static uint64_t monotonic_ns(void);
+
+static bool scripted_measure(void *data, uint64_t *objects, uint64_t *bytes) {
+    scripted_garbage *g = data;
+    uint64_t until = monotonic_ns() + g->spin_ns;
+    while (monotonic_ns() < until) {}
+    g->calls++;
+    *objects = g->objects;
+    *bytes = g->bytes;
+    return true;
+}
+
+/* Passes ride on the curve's samples: at the first sample at least
+ * every_bytes past the previous pass; their rows carry the figures, peaks
+ * count every pass, and their time is out of the run's clocks. */
+static void test_garbage_meter_passes(void **state) {
+    (void)state;
+    metrics *m = malloc(sizeof *m);
+    assert_non_null(m);
+    metrics_init(m);
+    scripted_garbage script = {0};
+    metrics_meter_garbage(m, 200000, scripted_measure, &script);
+    gc_event_listener listener = metrics_listener(m);
+    uint64_t bytes = 0, next = listener.allocation_tick(listener.data, 0, 0);
+    assert_int_equal(script.calls, 0);
+    for (int i = 1; i <= 20; i++) {
+        bytes += next;
+        script.objects = (uint64_t)i;
+        script.bytes = 100 * (uint64_t)(i % 7);
+        next = listener.allocation_tick(listener.data, bytes, 1000);
+    }
+    /* Samples every 64 KiB: passes at 262144 (the first at or past 200000),
+     * then 524288, 786432, 1048576, 1310720: at samples 4, 8, 12, 16, 20. */
+    assert_int_equal(script.calls, 5);
+    assert_int_equal(m->garbage.passes, 5);
+    assert_int_equal(m->garbage.peak_objects, 20);
+    assert_int_equal(m->garbage.peak_bytes, 600); /* i = 20: 600; i = 4: 400; 8: 100; 12: 500; 16: 200 */
+    size_t rows = 0;
+    for (size_t i = 0; i < m->series.count; i++) {
+        const series_sample *x = &m->series.samples[i];
+        assert_int_equal(x->garbage_measured, x->bytes_allocated && x->bytes_allocated % 262144 == 0);
+        if (x->garbage_measured) assert_int_equal(x->garbage_objects, x->bytes_allocated / 65536);
+        rows += x->garbage_measured;
+    }
+    assert_int_equal(rows, 5);
+
+    /* A pass of 20 ms is out of the curve's elapsed time and the run's. */
+    script.spin_ns = 20000000;
+    uint64_t started = monotonic_ns(), run_before = started - m->run_started_ns;
+    for (int i = 0; i < 4; i++) {
+        bytes += next;
+        next = listener.allocation_tick(listener.data, bytes, 1000);
+    }
+    uint64_t ended = monotonic_ns(), run_after = ended - m->run_started_ns;
+    assert_int_equal(script.calls, 6);
+    assert_true(m->garbage.wall_ns >= 20000000);
+    assert_true(m->garbage.cpu_ns > 0 && m->garbage.cpu_ns <= m->garbage.wall_ns + 1000000);
+    assert_true(run_after - run_before <= ended - started - 20000000);
+    const series_sample *last = &m->series.samples[m->series.count - 1];
+    const series_sample *before = &m->series.samples[m->series.count - 5];
+    assert_true(last->elapsed_ns - before->elapsed_ns <= ended - started - 20000000 + 1000000);
+    metrics_release(m);
+    free(m);
+}
+
+/* The verdict over a run's curve: live bytes and, when metered, garbage;
+ * unknown when either has too few samples in the second half. */
+static steady_state run_verdict(uint64_t every, bool rising_garbage, int samples) {
+    metrics *m = malloc(sizeof *m);
+    assert_non_null(m);
+    metrics_init(m);
+    scripted_garbage script = {.objects = 1, .bytes = 5000000};
+    if (every) metrics_meter_garbage(m, every, scripted_measure, &script);
+    gc_event_listener listener = metrics_listener(m);
+    uint64_t bytes = 0, next = listener.allocation_tick(listener.data, 0, 0);
+    for (int i = 1; i <= samples; i++) {
+        bytes += next;
+        if (rising_garbage) script.bytes = 100000 * (uint64_t)i;
+        next = listener.allocation_tick(listener.data, bytes, 40000000);
+    }
+    steady_state s = metrics_steady_state(m);
+    metrics_release(m);
+    free(m);
+    return s;
+}
+
+static void test_garbage_meter_verdict(void **state) {
+    (void)state;
+    assert_int_equal(run_verdict(0, false, 100), STEADY_YES);
+    assert_int_equal(run_verdict(65536, false, 100), STEADY_YES);
+    assert_int_equal(run_verdict(65536, true, 100), STEADY_NO);
+    assert_int_equal(run_verdict(0, false, 10), STEADY_UNKNOWN); /* 6 samples in the second half */
+    assert_int_equal(run_verdict(20 * 65536, false, 100), STEADY_UNKNOWN); /* 2 passes there */
+    assert_int_equal(run_verdict(4 * 65536, false, 100), STEADY_YES);       /* 12 */
 }
 
 /* ---- the tick clock ---- */
@@ -515,6 +761,12 @@ int main(void) {
         cmocka_unit_test(test_series_bounded_and_even),
         cmocka_unit_test(test_series_keeps_peaks_of_dropped_samples),
         cmocka_unit_test(test_series_file),
+        cmocka_unit_test(test_series_file_garbage_columns),
+        cmocka_unit_test(test_median),
+        cmocka_unit_test(test_steady_state_verdicts),
+        cmocka_unit_test(test_theil_sen_slope),
+        cmocka_unit_test(test_garbage_meter_passes),
+        cmocka_unit_test(test_garbage_meter_verdict),
         cmocka_unit_test(test_ticks_calibrated),
         cmocka_unit_test(test_time_by_generation),
     };
