@@ -100,7 +100,8 @@ void cli_parse_run(int argc, char **argv, run_options *o) {
     o->args.params = o->params;
 
     bool seen_size = false, seen_seed = false, seen_stress = false, seen_verify = false, seen_json = false,
-         seen_limit = false, seen_series = false, seen_mmu = false, seen_trash = false, seen_param[64] = {false};
+         seen_limit = false, seen_series = false, seen_mmu = false, seen_trash = false, seen_fail = false,
+         seen_param[64] = {false};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (option_is(arg, "--size")) {
@@ -116,6 +117,10 @@ void cli_parse_run(int argc, char **argv, run_options *o) {
             once(&seen_limit, "--heap-limit");
             o->config.heap_limit_bytes = cli_parse_bytes(option_value(argc, argv, &i, "--heap-limit"), "--heap-limit",
                                                          MIN_HEAP_LIMIT, UINT64_C(1) << 48);
+        } else if (option_is(arg, "--fail-after")) {
+            once(&seen_fail, "--fail-after");
+            o->config.fail_after_allocations =
+                cli_parse_count(option_value(argc, argv, &i, "--fail-after"), "--fail-after", 1, UINT64_MAX);
         } else if (option_is(arg, "--trash-every")) {
             once(&seen_trash, "--trash-every");
             o->trash_every_bytes = cli_parse_bytes(option_value(argc, argv, &i, "--trash-every"), "--trash-every",

@@ -114,7 +114,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: heaplab-%s+%s WORKLOAD [--size N] [--seed S] [--NAME=value ...]\n"
             "           [--heap-limit BYTES] [--stress N] [--verify] [--json] [--series FILE] [--mmu FILE]\n"
-            "           [--trash-every BYTES]\n"
+            "           [--trash-every BYTES] [--fail-after N]\n"
             "       heaplab-%s+%s --list | --describe WORKLOAD | --knobs\n",
             gc_name, alloc_name, gc_name, alloc_name);
 }
@@ -253,18 +253,28 @@ static void summarise(run *r, const char *outcome, uint64_t checksum, const heap
 }
 
 /* The heap could not satisfy an allocation even after a full collection:
- * the run ends here, with what it measured so far. */
+ * the run ends here, with what it measured so far, and the heap's memory
+ * handed back before the process goes. */
 _Noreturn static void out_of_memory(heap *h, size_t requested, void *data) {
     run *r = data;
     stop_clocks(r);
     heap_stats stats;
     heap_stats_get(h, &stats);
-    fprintf(stderr, "heaplab: out of memory: %s needs %zu more bytes with %llu live (heap limit %llu bytes)\n",
-            r->options->workload->name, requested, (unsigned long long)stats.live_bytes,
-            (unsigned long long)stats.heap_limit_bytes);
+    const heap_config *config = &r->options->config;
+    char why[96];
+    if (config->fail_after_allocations && stats.objects_allocated >= config->fail_after_allocations)
+        snprintf(why, sizeof why, "--fail-after: the allocator refused after %llu requests",
+                 (unsigned long long)config->fail_after_allocations);
+    else if (stats.heap_limit_bytes)
+        snprintf(why, sizeof why, "heap limit %llu bytes", (unsigned long long)stats.heap_limit_bytes);
+    else
+        snprintf(why, sizeof why, "the allocator refused");
+    fprintf(stderr, "heaplab: out of memory: %s needs %zu more bytes with %llu live (%s)\n",
+            r->options->workload->name, requested, (unsigned long long)stats.live_bytes, why);
     metrics_sample(&r->metrics, stats.bytes_allocated, stats.live_bytes);
     write_outputs(r);
     summarise(r, "out-of-memory", 0, &stats, alloc_footprint(), NULL);
+    heap_destroy(h, NULL);
     exit(EXIT_OUT_OF_MEMORY);
 }
 

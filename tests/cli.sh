@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bad input to ./heaplab: one clear line on stderr naming the problem, exit
-# status 2, nothing on stdout. And the out-of-memory path: exit 3, a message,
-# the stats so far.
+# status 2, nothing on stdout. And the out-of-memory path, from a heap limit
+# or from fault injection (--fail-after): exit 3, a message, the stats so far.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 passed=0 failed=0
@@ -59,9 +59,22 @@ expect 2 "min-depth must not exceed max-depth" -- run $v gcbench --min-depth=10 
 expect 2 "--heap-limit must be at least 65536, not 1K" -- run $v churn --heap-limit=1K
 expect 2 "--heap-limit must be a whole number \(with K, M or G\), not '12X'" -- run $v churn --heap-limit=12X
 expect 2 "--heap-limit '99999999999G' is too large" -- run $v churn --heap-limit=99999999999G
+expect 2 "--fail-after must be at least 1, not 0" -- run $v churn --fail-after 0
+expect 2 "--fail-after must be a whole number, not '-3'" -- run $v churn --fail-after=-3
+expect 2 "--fail-after given twice" -- run $v churn --fail-after 5 --fail-after 6
 for variant in $(./heaplab list | sed -n 's/^variant //p'); do
   expect 3 "out of memory: rings needs [0-9]+ more bytes" -- run "$variant" rings --ring-size=100000 --heap-limit=1M
+  expect 3 "out of memory: gcbench needs [0-9]+ more bytes .*--fail-after: the allocator refused after 20000 requests" \
+    -- run "$variant" gcbench --fail-after 20000
 done
+
+# A fault-injected run stops after exactly the allocations allowed.
+row=$(./heaplab run $v churn --fail-after 777 --json 2>/dev/null)
+if [[ $row == *'"outcome": "out-of-memory"'* && $row == *'"objects_allocated": 777,'* ]]; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)) && echo "FAIL: --fail-after 777: $row"
+fi
 
 # The out-of-memory run still prints its stats so far, with the outcome named.
 row=$(./heaplab run $v rings --ring-size=100000 --heap-limit=1M 2>/dev/null | tail -n 1)
