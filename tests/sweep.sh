@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # ./heaplab sweep: sweep files parsed or refused (exit 2, one line naming the
 # file and line, nothing run); a sweep's runs.csv holds exactly one whole row
-# per configuration, with series files and meta beside it; an interrupted or
-# killed sweep resumes to every configuration exactly once; a failing or
-# timed-out run is recorded as failed and the sweep goes on.
+# per configuration, with series files and meta beside it, and hyperfine.csv
+# and heap.csv one per timing and heap-curve run; an interrupted or killed
+# sweep resumes to every configuration exactly once, whatever phase it was
+# in; a failing or timed-out run is recorded as failed and the sweep goes on;
+# a results folder that fills up or turns read-only stops the sweep with one
+# line and leaves only whole rows.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 passed=0 failed=0
@@ -47,11 +50,31 @@ complete() { # results dir
     [ "$(tail -n +2 "$1/runs.csv" | cut -d, -f1 | sort)" = "$(cut -f1 "$1/plan" | sort)" ]
 }
 
+# A results file's rows: whole (the header's field count, a newline at the
+# end), the number wanted, none twice by the key columns (cut -f).
+rows_once() { # file rows key-columns
+  local want
+  want=$(head -n 1 "$1" | fields)
+  [ "$(tail -c 1 "$1")" = "" ] &&
+    [ "$(tail -n +2 "$1" | fields | sort -u | tr -d '\n')" = "$(if [ "$2" -gt 0 ]; then echo "$want"; fi)" ] &&
+    [ "$(tail -n +2 "$1" | wc -l)" -eq "$2" ] &&
+    [ -z "$(tail -n +2 "$1" | cut -d, -f"$3" | sort | uniq -d)" ]
+}
+# Only whole rows, however many.
+whole_rows() { # file
+  local want
+  want=$(head -n 1 "$1" | fields)
+  [ "$(tail -c 1 "$1")" = "" ] && ! tail -n +2 "$1" | fields | grep -qvx "$want"
+}
+hyperfine_header=workload,size,params,variant,runs,mean_ns,stddev_ns,median_ns,min_ns,max_ns
+heap_header=workload,size,seed,params,variant,min_heap_bytes,multiplier,heap_limit_bytes,repetition,outcome,wall_ns,gc_ns,collections,error
+
 # --- parsing: good files
 check "quick.sweep parses" quiet ./heaplab sweep --check quick
 check "full.sweep parses" quiet ./heaplab sweep --check full
 printf '%s\n' '# a comment' '' 'variants rc+* marksweep+pool   # trailing comment' 'workloads churn rings' \
-  'param rings ring-size=2,10' 'size churn 1000,2000' 'repetitions 3' 'seeds 1,2' 'heap-multipliers 1.25,2' \
+  'param rings ring-size=2,10' 'size churn 1000,2000' 'repetitions 3' 'seeds 1,2' 'heap-multipliers 1.25,2,10.5 2' \
+  'heap-variants marksweep+* rc+malloc' 'hyperfine 3 1' \
   'option --stress 50' 'option rcgen+* --threshold0=100' 'timeout 30' >"$dir/good.sweep"
 check "a file with every directive parses" quiet ./heaplab sweep --check "$dir/good.sweep"
 printf 'variants rc+malloc\r\nworkloads churn\r\n' >"$dir/crlf.sweep"
@@ -83,6 +106,34 @@ refused "3: 'timeout' wants a whole number" 'variants rc+malloc\nworkloads churn
 refused "3: rc\+malloc refuses '--stress 0': --stress must be at least 1" 'variants rc+malloc\nworkloads churn\noption --stress 0\n'
 refused "3: rc\+malloc refuses '--threshold0=1'" 'variants rc+malloc\nworkloads churn\noption --threshold0=1\n'
 refused "3: option --series is the sweep's to set" 'variants rc+malloc\nworkloads churn\noption --series x\n'
+# hyperfine RUNS [WARMUP]
+for runs in 0 -1 x 1.5 '' '3 x' '3 -1' '3 1 2' 99999; do
+  refused "3: 'hyperfine' wants runs from 1 to 9999" "variants rc+malloc\nworkloads churn\nhyperfine $runs\n"
+done
+refused "4: 'hyperfine' given twice" 'variants rc+malloc\nworkloads churn\nhyperfine 3\nhyperfine 3\n'
+# heap-multipliers F,F... [REPETITIONS], heap-variants GLOB...
+for multiplier in 0 -1 -1.5 NaN nan inf junk 0.5 1e3 1000 0x10 2.; do
+  refused "3: heap multiplier '$multiplier' is not a number from 1 to 999" \
+    "variants marksweep+pool\nworkloads churn\nheap-multipliers 1.5,$multiplier\n"
+done
+refused "3: 'heap-multipliers' wants numbers separated by commas" 'variants marksweep+pool\nworkloads churn\nheap-multipliers 1,,2\n'
+refused "3: 'heap-multipliers' wants numbers separated by commas" 'variants marksweep+pool\nworkloads churn\nheap-multipliers 1,2,\n'
+refused "3: heap multiplier 2.0 given twice" 'variants marksweep+pool\nworkloads churn\nheap-multipliers 2,1.5,2.0\n'
+refused "3: 'heap-multipliers' wants multiples" 'variants marksweep+pool\nworkloads churn\nheap-multipliers\n'
+refused "3: 'heap-multipliers' wants multiples" 'variants marksweep+pool\nworkloads churn\nheap-multipliers 2 1 1\n'
+for repetitions in 0 -1 x 1.5; do
+  refused "3: 'heap-multipliers' repetitions must be a whole number" \
+    "variants marksweep+pool\nworkloads churn\nheap-multipliers 2 $repetitions\n"
+done
+refused "4: unknown variant 'nosuch\*'" 'variants marksweep+pool\nworkloads churn\nheap-multipliers 2\nheap-variants nosuch*\n'
+refused "4: 'heap-variants' wants one or more" 'variants marksweep+pool\nworkloads churn\nheap-multipliers 2\nheap-variants\n'
+refused "4: no variant of the sweep is a heap variant \(heap-variants rc\+\*\)" \
+  'variants marksweep+pool\nworkloads churn\nheap-multipliers 2\nheap-variants rc+*\n'
+refused "3: no variant of the sweep is a heap variant \(heap-variants marksweep\+\*\)" \
+  'variants rc+malloc\nworkloads churn\nheap-multipliers 2\n'
+refused "1: 'heap-variants' without 'heap-multipliers' does nothing" 'heap-variants marksweep+*\nvariants marksweep+pool\nworkloads churn\n'
+refused "3: option --heap-limit for marksweep\+pool, whose heap curves set the limit" \
+  'variants marksweep+pool\nworkloads churn\noption --heap-limit=1M\nheap-multipliers 2\n'
 err=$(./heaplab sweep nosuch 2>&1 >/dev/null)
 status=$?
 check "an unknown sweep name is refused ($status: $err)" test "$status: $err" \
@@ -131,7 +182,7 @@ for signal in INT KILL; do
   set +m
   # Signal once the first row is in, whatever the machine's speed.
   for _ in $(seq 200); do
-    [ "$(wc -l <"$out/runs.csv" 2>/dev/null || echo 0)" -ge 2 ] && break
+    [ "$({ wc -l <"$out/runs.csv"; } 2>/dev/null || echo 0)" -ge 2 ] && break
     sleep 0.1
   done
   kill -"$signal" "$pid"
@@ -172,9 +223,179 @@ check "the table lists the failures" grep -q '^2 runs failed$' "$dir/fail.out"
 printf '%s\n' 'variants rc+malloc' 'workloads churn rings' 'size churn 300000000' 'size rings 1' >"$dir/slow.sweep"
 ./heaplab sweep "$dir/slow.sweep" --timeout 1 --out "$dir/slow" >/dev/null 2>&1
 check "a run over --timeout is recorded: exit 124, timed out" \
-  grep -q '^c1-1,1,,,124,timed out after 1 s,rc+malloc,churn,300000000,1,.*,failed,' "$dir/slow/runs.csv"
+  grep -q '^c1-1,1,,,124,timed out after 1 s,[0-9]*,rc+malloc,churn,300000000,1,.*,failed,' "$dir/slow/runs.csv"
 check "  ... and the sweep goes on" grep -q ',rings,1,1,.*,ok,' "$dir/slow/runs.csv"
 check "  ... every row whole" complete "$dir/slow"
+
+# --- hyperfine timings and heap curves after the runs: 3 variants x 4
+# configurations (rings at 2 ring sizes, churn at 2 sizes) x 2 repetitions =
+# 24 runs; hyperfine: 12 rows; heap curves for the 2 marksweep variants:
+# 8 minimum heaps, then 3 multiples x 2 repetitions of each = 48 rows.
+# (rings first: hyperfine's first configurations are quick, its last slow,
+# which leaves time to interrupt it, below.)
+printf '%s\n' 'variants rc+malloc marksweep+pool marksweep+malloc' 'workloads rings churn' 'size churn 300000,600000' \
+  'size rings 2000' 'param rings ring-size=2,6' 'repetitions 2' 'hyperfine 3 1' 'heap-multipliers 1.5,2,4 2' >"$dir/phases.sweep"
+phases_complete() { # results dir
+  complete "$1" &&
+    [ "$(head -n 1 "$1/hyperfine.csv")" = "$hyperfine_header" ] && rows_once "$1/hyperfine.csv" 12 1-4 &&
+    [ "$(head -n 1 "$1/heap.csv")" = "$heap_header" ] && rows_once "$1/heap.csv" 48 1-5,7,9 &&
+    rows_once "$1/heap-min.csv" 8 1-5 &&
+    [ -z "$(find "$1" -name '*.tmp*')" ]
+}
+out=$dir/phases
+./heaplab sweep "$dir/phases.sweep" --out "$out" >"$dir/phases.out" 2>"$dir/phases.err"
+status=$?
+check "phases: exit 0 ($status: $(tail -n 1 "$dir/phases.err"))" test $status -eq 0
+check "phases: every run, timing and heap-curve run once, every row whole" phases_complete "$out"
+check "phases: a JSON file per configuration from hyperfine" test "$(find "$out/hyperfine" -name '*.json' | wc -l)" -eq 4
+# shellcheck disable=SC2016 # awk's own $fields
+check "phases: hyperfine timed every variant 3 times, every figure there" \
+  test -z "$(awk -F, 'NR > 1 && !($5 == 3 && $6 > 0 && $8 > 0 && $9 > 0 && $10 >= $9)' "$out/hyperfine.csv")"
+# shellcheck disable=SC2016
+check "phases: each minimum heap from 64 KiB to the peak live bytes, found without failure" \
+  test -z "$(awk -F, 'NR > 1 && !($7 >= 65536 && ($7 <= $6 || $7 == 65536) && $8 >= 1 && $9 == "")' "$out/heap-min.csv")"
+# shellcheck disable=SC2016
+check "phases: heap runs ok, each at its multiple of the minimum heap" \
+  test -z "$(awk -F, 'NR > 1 && !($10 == "ok" && $8 == sprintf("%.0f", $6 * $7) && $11 > 0)' "$out/heap.csv")"
+check "phases: heap curves only for the heap variants (marksweep+*)" \
+  test "$(tail -n +2 "$out/heap.csv" | cut -d, -f5 | sort -u | tr '\n' ' ')" = "marksweep+malloc marksweep+pool "
+check "phases: the table shows hyperfine's median beside the runs'" \
+  grep -Eq '^churn +300000 +rc\+malloc +2/2 +[0-9.]+ +\([0-9.]+-[0-9.]+\) +[0-9.]+ *$' "$dir/phases.out"
+before=$(cat "$out"/{runs,hyperfine,heap,heap-min}.csv | md5sum)
+./heaplab sweep --resume "$out" >/dev/null 2>&1
+check "phases: resuming a finished sweep makes and changes nothing" test "$(cat "$out"/{runs,hyperfine,heap,heap-min}.csv | md5sum)" = "$before"
+# A torn last row of heap.csv is dropped and its run made again.
+last=$(tail -n 1 "$out/heap.csv")
+sed -i '$d' "$out/heap.csv"
+printf '%s' "${last:0:30}" >>"$out/heap.csv"
+./heaplab sweep --resume "$out" >/dev/null 2>&1
+check "phases: a torn heap.csv row is dropped and its run made again, once" phases_complete "$out"
+
+# Interrupted in the hyperfine phase, resumed and interrupted in the heap
+# phase, resumed to the end: once with SIGINT then SIGKILL, once the other way.
+# interrupt_when SIGNAL CONDITION COMMAND...: the command as a job of its own
+# (so that it takes SIGINT), signalled once the condition (a function) holds;
+# its status.
+interrupt_when() {
+  local signal=$1 condition=$2 pid
+  shift 2
+  set -m
+  "$@" >/dev/null 2>&1 &
+  pid=$!
+  set +m
+  for _ in $(seq 3000); do "$condition" && break; sleep 0.02; done
+  kill -"$signal" "$pid"
+  { wait "$pid"; } 2>/dev/null # no "Killed" notice
+}
+in_hyperfine_phase() { [ -n "$(find "$out/hyperfine" -name '*.json' 2>/dev/null)" ]; }
+in_heap_phase() { [ "$({ wc -l <"$out/heap.csv"; } 2>/dev/null || echo 0)" -ge 2 ]; }
+for signals in "INT KILL" "KILL INT"; do
+  read -r first second <<<"$signals"
+  out=$dir/phases-$first-$second
+  interrupt_when "$first" in_hyperfine_phase ./heaplab sweep "$dir/phases.sweep" --out "$out"
+  status=$?
+  check "$first in the hyperfine phase: exit 130 ($status)" test "$first" = KILL -o $status -eq 130
+  check "$first in the hyperfine phase: stopped partway" test ! -e "$out/hyperfine.csv"
+  check "$first in the hyperfine phase: the runs all recorded" complete "$out"
+  interrupt_when "$second" in_heap_phase ./heaplab sweep --resume "$out"
+  status=$?
+  check "$second in the heap phase: exit 130 ($status)" test "$second" = KILL -o $status -eq 130
+  check "$second in the heap phase: stopped partway ($(($(wc -l <"$out/heap.csv") - 1)) of 48)" \
+    test "$(wc -l <"$out/heap.csv")" -lt 49
+  check "$second in the heap phase: heap rows so far whole" whole_rows "$out/heap.csv"
+  ./heaplab sweep --resume "$out" >/dev/null 2>&1
+  check "$first then $second, resumed: everything exactly once, no torn row" phases_complete "$out"
+done
+
+# --- a hyperfine failure (a variant exiting non-zero) is recorded; the sweep goes on
+printf '%s\n' 'hyperfine 2' >>"$dir/fail.sweep"
+./heaplab sweep "$dir/fail.sweep" --out "$dir/hffail" >"$dir/hffail.out" 2>&1
+status=$?
+check "hyperfine failures: exit 1 ($status)" test $status -eq 1
+check "hyperfine failures: hyperfine.csv has every variant of every configuration once" rows_once "$dir/hffail/hyperfine.csv" 4 1-4
+check "hyperfine failures: the failed ones without figures" \
+  test "$(grep -c '^rings,50,ring-size=100000;live-rings=8,[^,]*,2,,,,,$' "$dir/hffail/hyperfine.csv")" -eq 2
+check "hyperfine failures: the others timed" test "$(grep -c '^churn,300,.*,2,[0-9]*,[0-9]*,[0-9]*,[0-9]*,[0-9]*$' "$dir/hffail/hyperfine.csv")" -eq 2
+check "hyperfine failures: the table says why" \
+  test "$(grep -c '^  hyperfine rings-50-ring-size=100000: [^ ]*: 2 of 2 runs failed (exit 3)$' "$dir/hffail.out")" -eq 2
+
+# --- a results folder that cannot take more: the sweep stops with one line
+# naming the file and why, exit 1, only whole rows; a resume ends the job.
+# A file size limit (ulimit -f, KiB) works anywhere, root or not.
+limited() { # KiB sweep-arguments...
+  (
+    ulimit -f "$1"
+    shift
+    exec ./heaplab sweep "$@"
+  ) >/dev/null 2>"$dir/err"
+}
+stopped_with() { # status pattern [stderr file]: exit 1, the last word on stderr one error line matching
+  local err=${3:-$dir/err}
+  [ "$1" -eq 1 ] && [ "$(grep -c 'cannot write' "$err")" -eq 1 ] && tail -n 1 "$err" | grep -Eq -- "$2"
+}
+printf '%s\n' 'variants rc+malloc marksweep+pool' 'workloads churn rings' 'size churn 300' 'size rings 40' \
+  'param rings ring-size=2,6' 'seeds 1,2,3' 'repetitions 3' >"$dir/many.sweep" # 54 runs: runs.csv past 8 KiB
+limited 8 "$dir/many.sweep" --out "$dir/limit"
+status=$?
+check "runs.csv past a size limit: exit 1, one line ($status: $(tail -n 1 "$dir/err"))" \
+  stopped_with $status "^heaplab: cannot write $dir/limit/runs.csv: File too large \(what is written is whole"
+check "  ... only whole rows" whole_rows "$dir/limit/runs.csv"
+check "  ... some recorded ($(($(wc -l <"$dir/limit/runs.csv") - 1)) of 54)" test "$(wc -l <"$dir/limit/runs.csv")" -gt 2
+./heaplab sweep --resume "$dir/limit" >/dev/null 2>&1
+check "  ... resumed: every run once" complete "$dir/limit"
+
+printf '%s\n' 'variants marksweep+pool' 'workloads churn rings' 'size churn 300' 'size rings 40' 'param rings ring-size=2,6' \
+  'heap-multipliers 1,1.5,2,3,4,6,8,10 10' >"$dir/heaprows.sweep" # 240 heap rows: heap.csv past 8 KiB
+limited 8 "$dir/heaprows.sweep" --out "$dir/heaplimit"
+status=$?
+check "heap.csv past a size limit: exit 1, one line ($status: $(tail -n 1 "$dir/err"))" \
+  stopped_with $status "^heaplab: cannot write $dir/heaplimit/heap.csv: File too large \("
+check "  ... only whole rows" whole_rows "$dir/heaplimit/heap.csv"
+./heaplab sweep --resume "$dir/heaplimit" >/dev/null 2>&1
+check "  ... resumed: every heap run once" rows_once "$dir/heaplimit/heap.csv" 240 1-5,7,9
+
+printf '%s\n' 'variants rc+malloc marksweep+pool' 'workloads rings' 'size rings 40' 'hyperfine 120' \
+  >"$dir/hfjson.sweep" # hyperfine's JSON past 8 KiB
+limited 8 "$dir/hfjson.sweep" --out "$dir/hflimit"
+status=$?
+check "hyperfine's JSON past a size limit: exit 1, one line ($status: $(tail -n 1 "$dir/err"))" \
+  stopped_with $status "^heaplab: cannot write $dir/hflimit/hyperfine/rings-40.json: File too large \("
+check "  ... no JSON left behind" test -z "$(find "$dir/hflimit/hyperfine" -name '*.json*')"
+./heaplab sweep --resume "$dir/hflimit" >/dev/null 2>&1
+check "  ... resumed: timed" rows_once "$dir/hflimit/hyperfine.csv" 2 1-4
+
+# A full and a read-only file system: a small tmpfs, mounted in a private
+# mount namespace (nothing leaks), where this machine allows it.
+if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then namespace=(unshare -m)
+elif unshare -rm true 2>/dev/null; then namespace=(unshare -rm)
+else namespace=()
+fi
+mkdir -p "$dir/fs"
+# shellcheck disable=SC2016 # the inner script's own $1...
+inner='fs=$1 sweep=$2 dir=$3
+  mount -t tmpfs -o size=128k heaplab-test "$fs" || exit 125
+  ./heaplab sweep "$sweep" --out "$fs/full" >/dev/null 2>"$dir/full.err"; echo $? >"$dir/full.status"
+  cp -a "$fs/full" "$dir/full-copy"
+  mount -o remount,ro "$fs" || exit 125
+  ./heaplab sweep --resume "$fs/full" >/dev/null 2>"$dir/ro.err"; echo $? >"$dir/ro.status"
+  ./heaplab sweep "$sweep" --out "$fs/new" >/dev/null 2>"$dir/ronew.err"; echo $? >"$dir/ronew.status"'
+status=125
+[ ${#namespace[@]} -eq 0 ] || { "${namespace[@]}" bash -c "$inner" inner "$dir/fs" "$dir/many.sweep" "$dir"; status=$?; }
+if [ ${#namespace[@]} -eq 0 ]; then
+  echo "skipped: a full and a read-only file system (no mount namespace here: not root, no user namespaces)"
+elif [ $status -eq 125 ]; then
+  echo "skipped: a full and a read-only file system (mounting a tmpfs is not permitted here)"
+else
+  check "a full file system: exit 1, one line naming a file in the folder ($(tail -n 1 "$dir/full.err"))" \
+    stopped_with "$(cat "$dir/full.status")" "^heaplab: cannot write $dir/fs/full/[^ ]+: No space left on device \(" "$dir/full.err"
+  check "  ... only whole rows" whole_rows "$dir/full-copy/runs.csv"
+  ./heaplab sweep --resume "$dir/full-copy" >/dev/null 2>&1
+  check "  ... resumed elsewhere: every run once" complete "$dir/full-copy"
+  check "a read-only folder, resumed: exit 1, one line ($(cat "$dir/ro.err"))" \
+    stopped_with "$(cat "$dir/ro.status")" "^heaplab: cannot write $dir/fs/full/runs.csv: Read-only file system \(" "$dir/ro.err"
+  check "a new sweep in a read-only folder: exit 1, one line ($(cat "$dir/ronew.err"))" \
+    stopped_with "$(cat "$dir/ronew.status")" "^heaplab: cannot write $dir/fs/new: Read-only file system$" "$dir/ronew.err"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,27 @@
+# CSV in awk, for the sweep's scripts: a row split with quotes in mind (the
+# error column holds commas), a field quoted when it must be. Plain POSIX awk
+# (mawk, the default on Debian, included).
+
+# Splits a row into out[1..n]; returns n.
+function split_csv(line, out,    n, i, c, field, quoted) {
+  n = 0; field = ""; quoted = 0
+  for (i = 1; i <= length(line); i++) {
+    c = substr(line, i, 1)
+    if (quoted) {
+      if (c == "\"") {
+        if (substr(line, i + 1, 1) == "\"") { field = field "\""; i++ } else quoted = 0
+      } else field = field c
+    } else if (c == "\"") quoted = 1
+    else if (c == ",") { out[++n] = field; field = "" }
+    else field = field c
+  }
+  out[++n] = field
+  return n
+}
+
+# A field as CSV: quoted when it holds a comma, a quote or blanks at its ends.
+function csv_field(value) {
+  if (value !~ /[,"]/ && value !~ /^[ \t]/ && value !~ /[ \t]$/) return value
+  gsub(/"/, "\"\"", value)
+  return "\"" value "\""
+}
