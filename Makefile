@@ -8,6 +8,8 @@
 #   make check      the tests in the normal build only
 #   make asan       the tests in the sanitizer build only (build/asan)
 #   make perf       the collectors' performance benchmark (ratios from one run)
+#   make soak       every workload on every variant in stress and verify mode,
+#                   SOAK_MINUTES (30) in all; violations and memory (not CI)
 #   make fuzz       the heap-operations fuzzer, each variant for FUZZ_SECONDS
 #   make allocbench every allocator back end on three allocation patterns
 #   make overhead   what the metrics cost: each harness against one built
@@ -120,6 +122,10 @@ $(FUZZ_BUILD)/fuzz-$(1)+$(2): tests/fuzz_heap.c impl/gc/$(1).c impl/alloc/$(2).c
 $(BUILD)/bin/perf-$(1)+$(2): $(call objects,bench/perf.c) $(WORKLOAD_OBJS) $(call objects,impl/gc/$(1).c impl/alloc/$(2).c) $(IMPL_COMMON)
 	@mkdir -p $$(@D)
 	$(CC) $(LDFLAGS) $$^ -o $$@ $(call alloc_libs,$(2)) $(LDLIBS)
+
+$(BUILD)/bin/soak-$(1)+$(2): $(call objects,bench/soak.c harness/cli.c) $(WORKLOAD_OBJS) $(call objects,impl/gc/$(1).c impl/alloc/$(2).c) $(IMPL_COMMON)
+	@mkdir -p $$(@D)
+	$(CC) $(LDFLAGS) $$^ -o $$@ $(call alloc_libs,$(2)) $(LDLIBS)
 endef
 $(foreach g,$(GCS),$(foreach a,$(ALLOCS),$(eval $(call variant,$(g),$(a)))))
 
@@ -218,6 +224,16 @@ perf: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/bin/perf-rc+malloc $(BUILD)/bin/perf-rcgen+malloc $(BUILD)/bin/perf-marksweep+malloc $(BUILD)/bin/cpython-gc
 	@bench/perf $(BUILD)/bin
 
+# make soak [SOAK_MINUTES=30] [VARIANTS="rc+malloc ..."]: long, so outside `make test`.
+SOAK_MINUTES ?= 30
+SOAK_BINARIES := $(addprefix $(BUILD)/bin/soak-,$(VARIANTS))
+
+soak-binaries: $(SOAK_BINARIES)
+
+soak: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) soak-binaries
+	@bench/soak --bin $(BUILD)/bin $(SOAK_MINUTES) $(VARIANTS)
+
 OVERHEAD_VARIANTS := rc+malloc rcgen+malloc marksweep+malloc
 OVERHEAD_BINARIES := $(foreach v,$(OVERHEAD_VARIANTS),$(BUILD)/overhead/heaplab-$(v) $(BUILD)/overhead/heaplab-$(v)-nometrics)
 
@@ -231,7 +247,7 @@ clean:
 	rm -rf build
 
 FORCE:
-.PHONY: all deps test check tests asan fuzz perf allocbench allocbench-binaries overhead overhead-binaries gcbench-boehm clean FORCE
+.PHONY: all deps test check tests asan fuzz perf soak soak-binaries allocbench allocbench-binaries overhead overhead-binaries gcbench-boehm clean FORCE
 .DELETE_ON_ERROR:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
