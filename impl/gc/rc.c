@@ -28,10 +28,13 @@ struct heap {
 
 static inline size_t size_of(const obj *o) { return obj_footprint(sizeof(refcount_word), o->nrefs, o->nbytes); }
 
-/* o's count just reached zero: free it and everything that dies with it. */
-__attribute__((noinline)) static void release_slow(heap *h, obj *o) {
+/* o's count just reached zero: free it and everything that dies with it.
+ * `verify` is a constant in each of release_slow's two calls, so the loop
+ * tests it only where verify mode asks for it. */
+__attribute__((always_inline)) static inline void release(heap *h, obj *o, bool verify) {
     heap_base *b = &h->base;
     heap_frees freed = heap_base_frees_begin(b);
+    freed.verify = verify;
     refcount_word *pending = refcount_of(o);
     pending->next_pending = NULL;
     bool cascade = false;
@@ -39,7 +42,7 @@ __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
         refcount_word *hd = pending;
         pending = hd->next_pending;
         obj *dead = object_of_refcount(hd);
-        for (uint32_t i = 0; i < dead->nrefs; i++) {
+        for (uint32_t i = 0, nrefs = dead->nrefs; i < nrefs; i++) {
             obj *child = dead->refs[i];
             if (!child || --refcount_of(child)->refcount) continue;
             if (!cascade) {
@@ -63,6 +66,11 @@ __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
     heap_base_frees_end(b, &freed);
     if (cascade && b->listener.cascade_end && !b->tearing_down)
         b->listener.cascade_end(b->listener.data, freed.objects, freed.bytes);
+}
+
+__attribute__((noinline)) static void release_slow(heap *h, obj *o) {
+    if (UNLIKELY(h->base.config.verify)) release(h, o, true);
+    else release(h, o, false);
 }
 
 heap *heap_create(const heap_config *config) {

@@ -132,7 +132,7 @@ __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
         refcount_word *rc = pending;
         pending = rc->next_pending;
         obj *dead = object_of_refcount(rc);
-        for (uint32_t i = 0; i < dead->nrefs; i++) {
+        for (uint32_t i = 0, nrefs = dead->nrefs; i < nrefs; i++) {
             obj *child = dead->refs[i];
             if (!child || --refcount_of(child)->refcount) continue;
             if (!cascade) {
