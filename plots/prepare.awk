@@ -12,8 +12,10 @@
 #
 # Every plot's name goes into TMP/plots.list.
 # *_lines are each file's newline-terminated lines: a last line without one
-# was torn by an interrupted writer and is ignored. runs.csv that cannot be
-# used at all is one line on stderr, "heaplab: plot: ...", and exit status 2.
+# was torn by an interrupted writer and is ignored. A runs.csv that is damaged
+# (a row with another number of fields than the header, or without a variant
+# or workload, or a successful run's number that is not one) or unusable is
+# one line on stderr, "heaplab: plot: FILE:LINE: ...", and exit status 2.
 
 BEGIN {
   results = ENVIRON["PLOT_RESULTS"]; work = ENVIRON["PLOT_WORK"]; out = ENVIRON["PLOT_OUT"]
@@ -58,7 +60,8 @@ function config_note(c, text) { cnotes[c, ++ncnotes[c]] = text }
 # ---------------------------------------------------------------------------
 # runs.csv: one row per run.
 
-function read_runs(file,    line, status, n, f, key, r, c, column, lineno, wrong, damaged, i, name) {
+function read_runs(file,    line, status, n, f, key, r, c, column, lineno, i, name) {
+  runs_file = file
   status = (getline line < file)
   if (status < 0) fail("cannot read " file)
   if (status == 0 || line ~ /^[ \t\r]*$/) fail(file " is empty")
@@ -75,9 +78,11 @@ function read_runs(file,    line, status, n, f, key, r, c, column, lineno, wrong
     sub(/\r$/, "", line)
     if (line ~ /^[ \t]*$/) continue
     n = csv_split(line, f)
-    if (n != runs_columns_n) { wrong++; continue }
+    if (n != runs_columns_n) fail(file ":" lineno ": " n " fields where the header has " runs_columns_n)
     for (i = 1; i <= n; i++) gsub(/[\t\r\n]/, " ", f[i])
-    if (field(f, runs_column, "variant") == "" || field(f, runs_column, "workload") == "") { damaged++; continue }
+    if (field(f, runs_column, "variant") == "" || field(f, runs_column, "workload") == "")
+      fail(file ":" lineno ": a row with no variant or workload")
+    runs_lineno = lineno
     r = ++nrows
     R_id[r] = field(f, runs_column, "run_id")
     R_variant[r] = field(f, runs_column, "variant")
@@ -105,24 +110,20 @@ function read_runs(file,    line, status, n, f, key, r, c, column, lineno, wrong
     else failed_rows[++nfailed] = r
   }
   close(file)
-  if (nrows == 0) {
-    if (wrong + damaged == 0) fail(file " has a header but no runs")
-    fail(file " has no readable row (" wrong + damaged " with the wrong number of fields or no variant or workload)")
-  }
-  if (wrong) note(wrong " row(s) of runs.csv with another number of fields than its header (" runs_columns_n "): skipped")
-  if (damaged) note(damaged " row(s) of runs.csv with no variant or workload: skipped")
-  for (column in bad_number)
-    note(bad_number[column] " successful run(s) with a value of " column " that is not a number: left out of its figures")
+  if (nrows == 0) fail(file " has a header but no runs")
 }
 
-# A numeric column's value, or "" (absent, empty, NaN, text); counted when it
-# should have been there (a successful run's).
+# A numeric column's value, or "" (absent, or empty: not measured). Anything
+# else in a successful run's row (NaN, text) is a damaged file: refused.
 function number_or_empty(f, column, counted,    value) {
   if (!(column in runs_column)) return ""
   value = f[runs_column[column]]
   gsub(/^[ \t]+|[ \t]+$/, "", value)
   if (is_number(value)) return value + 0
-  if (counted) bad_number[column]++
+  if (counted && value != "") {
+    gsub(/[^ -~]/, "?", value)
+    fail(runs_file ":" runs_lineno ": " column " is not a number: '" substr(value, 1, 40) "'")
+  }
   return ""
 }
 
