@@ -59,6 +59,13 @@ expect 2 "min-depth must not exceed max-depth" -- run $v gcbench --min-depth=10 
 expect 2 "--heap-limit must be at least 65536, not 1K" -- run $v churn --heap-limit=1K
 expect 2 "--heap-limit must be a whole number \(with K, M or G\), not '12X'" -- run $v churn --heap-limit=12X
 expect 2 "--heap-limit '99999999999G' is too large" -- run $v churn --heap-limit=99999999999G
+expect 2 "quick takes no arguments" -- quick extra
+expect 2 "plot: usage" -- plot
+expect 2 "allocbench: --runs wants a number of runs from 1 to 9999, not '-1'" -- allocbench --runs -1
+expect 2 "allocbench: --runs wants a number of runs from 1 to 9999, not '99999999999999999999'" -- allocbench --runs 99999999999999999999
+expect 2 "allocbench: --runs needs a value" -- allocbench --runs
+expect 2 "allocbench: --seed wants a whole number" -- allocbench --seed x
+expect 2 "allocbench: unknown argument: --bogus" -- allocbench --bogus
 expect 2 "--fail-after must be at least 1, not 0" -- run $v churn --fail-after 0
 expect 2 "--fail-after must be a whole number, not '-3'" -- run $v churn --fail-after=-3
 expect 2 "--fail-after given twice" -- run $v churn --fail-after 5 --fail-after 6
