@@ -1,8 +1,9 @@
-# CSV in awk, for the sweep's scripts: a row split with quotes in mind (the
+# CSV in awk, for the sweep's scripts and plots/csv.awk: a row split with quotes in mind (the
 # error column holds commas), a field quoted when it must be. Plain POSIX awk
 # (mawk, the default on Debian, included).
 
-# Splits a row into out[1..n]; returns n.
+# Splits a row into out[1..n]; returns n. Sets csv_quote_left_open when the
+# row ends inside a quoted field (a damaged row, for readers that care).
 function split_csv(line, out,    n, i, c, field, quoted) {
   n = 0; field = ""; quoted = 0
   for (i = 1; i <= length(line); i++) {
@@ -16,6 +17,7 @@ function split_csv(line, out,    n, i, c, field, quoted) {
     else field = field c
   }
   out[++n] = field
+  csv_quote_left_open = quoted
   return n
 }
 

@@ -1,26 +1,15 @@
-# Reading the result files: CSV with quoted fields, columns found by their
+# Reading the result files (with bench/csv.awk): CSV with quoted fields, columns found by their
 # header names (columns come and go between versions of the harness), and
 # numbers that are checked before they are used.
 
-# Splits one CSV line into out[1..n], honouring "quoted, fields" and ""
-# inside them; returns n. An unterminated quote returns -1: a damaged row.
-function csv_split(line, out,    n, i, c, field, quoted, len) {
+# Splits one CSV line into out[1..n] (bench/csv.awk's split_csv, with a
+# fast path for lines without quotes); returns n. An unterminated quote
+# returns -1: a damaged row.
+function csv_split(line, out,    n) {
   if (index(line, "\"") == 0) return split(line, out, ",")
   delete out
-  n = 0; field = ""; quoted = 0; len = length(line)
-  for (i = 1; i <= len; i++) {
-    c = substr(line, i, 1)
-    if (quoted) {
-      if (c == "\"") {
-        if (substr(line, i + 1, 1) == "\"") { field = field "\""; i++ } else quoted = 0
-      } else field = field c
-    } else if (c == "\"") quoted = 1
-    else if (c == ",") { out[++n] = field; field = "" }
-    else field = field c
-  }
-  if (quoted) return -1
-  out[++n] = field
-  return n
+  n = split_csv(line, out)
+  return csv_quote_left_open ? -1 : n
 }
 
 # Reads a header line into columns[name] = position; returns the number of

@@ -2,11 +2,11 @@
 # configuration (workload, size, parameters; seeds pooled) and variant the
 # figures of the report's summary, a data file per plot, and the gnuplot
 # commands that draw each plot as PNG and SVG, dealt out to `shards` command
-# files so that several gnuplots can share the work. Needs csv.awk (and
-# report.awk, which writes the page from what is gathered here).
+# files so that several gnuplots can share the work. Needs bench/csv.awk and
+# csv.awk (and report.awk, which writes the page from what is gathered here).
 #
 #   PLOT_RESULTS=DIR PLOT_WORK=TMP PLOT_OUT=STAGED_PLOTS PLOT_PAGE=STAGED_INDEX
-#   PLOT_SCRIPTS=PLOTS_DIR PLOT_SWEEP_NAME=NAME awk -f csv.awk -f prepare.awk
+#   PLOT_SCRIPTS=PLOTS_DIR PLOT_SWEEP_NAME=NAME awk -f bench/csv.awk -f csv.awk -f prepare.awk
 #       -f report.awk -v shards=N -v has_mmu=0|1 -v now=DATE
 #       -v runs_lines=N -v hyperfine_lines=N -v heap_lines=N
 #
