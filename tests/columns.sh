@@ -2,17 +2,8 @@
 # docs/columns.md lists exactly the columns the harness prints, in order: the
 # summary (CSV header and JSON keys alike, with --trash-every or without),
 # the memory curve (--series) and the MMU curve (--mmu).
-set -uo pipefail
-cd "$(dirname "$0")/.."
-passed=0 failed=0
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-
-check() { # description command...
-  local what=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
-}
+# shellcheck source=tests/check.bash
+. "$(dirname "$0")/check.bash"
 
 # The names in one section's table, in order, comma-separated.
 documented() { # section title
@@ -58,5 +49,4 @@ version=$(./heaplab run rc+malloc churn --size=100 --json | sed 's/.*"schema_ver
 check "schema_version $version is the one docs/columns.md describes" \
   grep -q "describes version $version\.\$" docs/columns.md
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_done

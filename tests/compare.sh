@@ -8,17 +8,8 @@
 # refused with one line, exit 2 and nothing written.
 # shellcheck disable=SC2016 # single-quoted awk programs use awk's own $fields
 # shellcheck disable=SC2012 # ls lists names this script made
-set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-passed=0 failed=0
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-
-check() { # description command...
-  local what=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
-}
+# shellcheck source=tests/check.bash
+. "$(dirname "$0")/check.bash"
 
 # --- making result sets
 
@@ -338,5 +329,4 @@ refused "'$h/precious' exists and is not an earlier comparison" -- "$h/good" "$h
 check "... and it is untouched" test "$(ls -A "$h/precious")" = notes
 refused "gnuplot is missing" GNUPLOT=/nonexistent/gnuplot -- "$h/good" "$h/good"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_done

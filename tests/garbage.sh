@@ -5,17 +5,8 @@
 # stays put under rcgen and marksweep; the passes change no other figure;
 # the memory curve carries their figures on the rows where they ran; without
 # the option the columns are empty; bad values are refused.
-set -uo pipefail
-cd "$(dirname "$0")/.."
-passed=0 failed=0
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-
-check() { # description command...
-  local what=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
-}
+# shellcheck source=tests/check.bash
+. "$(dirname "$0")/check.bash"
 
 field() { sed -n "s/.*\"$1\": \\([^,}]*\\).*/\\1/p" <<<"$2"; }
 
@@ -92,5 +83,4 @@ for v in rc+malloc rcgen+pool marksweep+malloc; do
   done
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_done

@@ -2,17 +2,8 @@
 # --mmu FILE: the whole MMU curve, windows from 1 us to the run's length,
 # agreeing with the summary's mmu_* columns, written whole or not at all; a
 # path that cannot be written is refused before the run.
-set -uo pipefail
-cd "$(dirname "$0")/.."
-passed=0 failed=0
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-
-check() { # description command...
-  local what=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
-}
+# shellcheck source=tests/check.bash
+. "$(dirname "$0")/check.bash"
 
 field() { # name json
   sed "s/.*\"$1\": \"\{0,1\}\([^,\"}]*\).*/\1/" <<<"$2"
@@ -77,5 +68,4 @@ check "out-of-memory run exits 3 ($status)" test $status -eq 3
 check "out-of-memory run leaves a whole MMU curve" well_formed "$dir/oom.csv" "$(field wall_ns "$out")"
 check "no temporary files left" test -z "$(find "$dir" -name '*.tmp.*')"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_done

@@ -7,18 +7,9 @@
 # drawn with a note on the page, damaged or unusable ones refused (exit 2, one
 # line on stderr, nothing written, what was there before kept), and a gnuplot
 # that fails leaves the old output too. Needs no build.
-set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-passed=0 failed=0
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+# shellcheck source=tests/check.bash
+. "$(dirname "$0")/check.bash"
 fixture=tests/fixtures/sweep-small
-
-check() { # description command...
-  local what=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
-}
 
 fresh() { # name -> a copy of the fixture to draw into (the fixture stays untouched)
   rm -rf "${dir:?}/$1"
@@ -228,5 +219,4 @@ check "  ... one line saying so" test "$(grep -c '^heaplab: plot: gnuplot failed
 check "  ... the earlier plots and page kept" test "$(cd "$d" && find plots index.html -type f -exec md5sum {} + | sort)" = "$listing"
 check "  ... no staging folders left" test -z "$(find "$d" -maxdepth 1 -name '.plot-*')"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_done

@@ -3,17 +3,8 @@
 # allocation clock, bounded in length, written whole or not at all; a path
 # that cannot be written is refused before the run. With --trash-every too,
 # and then the garbage columns are both filled or both empty on every row.
-set -uo pipefail
-cd "$(dirname "$0")/.."
-passed=0 failed=0
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-
-check() { # description command...
-  local what=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
-}
+# shellcheck source=tests/check.bash
+. "$(dirname "$0")/check.bash"
 
 well_formed() { # file
   awk -F, 'NR == 1 { ok = ($0 == "bytes_allocated,elapsed_ns,live_bytes,footprint_bytes,rss_bytes,collections,garbage_objects,garbage_bytes"); next }
@@ -60,5 +51,4 @@ check "out-of-memory run exits 3 ($status)" test $status -eq 3
 check "out-of-memory run leaves a whole series" well_formed "$dir/oom.csv"
 check "no temporary files left" test -z "$(find "$dir" -name '*.tmp.*')"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_done

@@ -7,17 +7,8 @@
 # in; a failing or timed-out run is recorded as failed and the sweep goes on;
 # a results folder that fills up or turns read-only stops the sweep with one
 # line and leaves only whole rows.
-set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
-passed=0 failed=0
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-
-check() { # description command...
-  local what=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
-}
+# shellcheck source=tests/check.bash
+. "$(dirname "$0")/check.bash"
 
 quiet() { "$@" >/dev/null; }
 
@@ -397,5 +388,4 @@ else
     stopped_with "$(cat "$dir/ronew.status")" "^heaplab: cannot write $dir/fs/new: Read-only file system$" "$dir/ronew.err"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_done
