@@ -187,6 +187,26 @@ static void subtract_refs(gc_header *young) {
     }
 }
 
+/* Both passes in one walk, for a full collection: every tracked container
+ * is being collected, so no child needs telling apart from an older one. A
+ * child met before its own turn goes below zero for a while (the arithmetic
+ * is modular); its turn adds the collecting bit and its count, and what is
+ * left is the same difference the two passes compute. One walk of the list
+ * instead of two: on a heap larger than the cache, that walk is a miss per
+ * object. */
+static uint64_t update_and_subtract_refs(gc_header *all) {
+    uint64_t examined = 0;
+    for (gc_header *g = all->next; g != all; g = g->next, examined++) {
+        g->gc_refs += GC_COLLECTING + g->rc.refcount;
+        obj *o = object_of(g);
+        for (uint32_t i = 0; i < o->nrefs; i++) {
+            obj *child = o->refs[i];
+            if (child && child->nrefs) gc_of(child)->gc_refs--;
+        }
+    }
+    return examined;
+}
+
 /* CPython's move_unreachable: one walk of `young`. An object with a count
  * left is reachable: its children are marked reachable, and those already
  * moved to `unreachable` come back into `young` just ahead of the walk, to be
@@ -270,8 +290,13 @@ __attribute__((noinline)) static void collect(heap *h, int g) {
     for (int i = 0; i < g; i++) list_merge(&h->generations[i].head, young);
     gc_header *old = g == OLDEST ? young : &h->generations[g + 1].head;
 
-    uint64_t examined = update_refs(young);
-    subtract_refs(young);
+    uint64_t examined;
+    if (young == old) {
+        examined = update_and_subtract_refs(young);
+    } else {
+        examined = update_refs(young);
+        subtract_refs(young);
+    }
     gc_header unreachable;
     list_init(&unreachable);
     uint64_t survivor_bytes;
