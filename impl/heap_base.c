@@ -31,24 +31,26 @@ void heap_base_init(heap_base *b, const heap_config *config) {
     heap_base_reset_budget(b, UINT64_MAX);
 }
 
-static void allocation_tick(heap_base *b) {
-    uint64_t next = b->tearing_down ? 0 : b->listener.allocation_tick(b->listener.data, b->bytes_allocated, b->live_bytes);
-    b->next_tick_bytes = next && next <= UINT64_MAX - b->bytes_allocated ? b->bytes_allocated + next : UINT64_MAX;
+static void allocation_tick(heap_base *b, uint64_t allocated) {
+    uint64_t next = b->tearing_down ? 0 : b->listener.allocation_tick(b->listener.data, allocated, allocated - b->bytes_freed);
+    b->next_tick_bytes = next && next <= UINT64_MAX - allocated ? allocated + next : UINT64_MAX;
 }
 
 void heap_base_reset_budget(heap_base *b, uint64_t collector_room) {
-    if (b->bytes_allocated >= b->next_tick_bytes) allocation_tick(b);
+    uint64_t allocated = heap_base_bytes_allocated(b), live = allocated - b->bytes_freed;
+    if (allocated >= b->next_tick_bytes) allocation_tick(b, allocated);
     uint64_t budget = collector_room < BUDGET_CAP ? collector_room : BUDGET_CAP;
-    uint64_t until_tick = b->next_tick_bytes - b->bytes_allocated;
+    uint64_t until_tick = b->next_tick_bytes - allocated;
     if (until_tick < budget) budget = until_tick;
     uint64_t limit = b->config.heap_limit_bytes;
     if (limit) {
-        uint64_t room = b->live_bytes < limit ? limit - b->live_bytes : 0;
+        uint64_t room = live < limit ? limit - live : 0;
         if (room < budget) budget = room;
     }
     if ((b->config.stress_interval && !b->tearing_down) || b->config.verify || b->config.fail_after_allocations)
         budget = 0;
-    b->allocation_budget = budget;
+    b->bytes_allocated_when_set = allocated;
+    b->budget_set_to = b->allocation_budget = budget;
 }
 
 void heap_base_release(heap_base *b) {
@@ -66,19 +68,19 @@ void heap_base_check_shape(uint32_t nrefs, uint32_t nbytes) {
 void heap_base_out_of_memory(heap *h, heap_base *b, size_t requested) {
     if (b->config.out_of_memory) b->config.out_of_memory(h, requested, b->config.out_of_memory_data);
     fprintf(stderr, "heaplab: out of memory allocating %zu bytes (live %llu bytes, limit %zu)\n", requested,
-            (unsigned long long)b->live_bytes, b->config.heap_limit_bytes);
+            (unsigned long long)heap_base_live_bytes(b), b->config.heap_limit_bytes);
     abort();
 }
 
 void heap_base_stats(const heap_base *b, heap_stats *s) {
     memset(s, 0, sizeof *s);
     s->objects_allocated = b->objects_allocated;
-    s->bytes_allocated = b->bytes_allocated;
+    s->bytes_allocated = heap_base_bytes_allocated(b);
     s->objects_freed = b->objects_freed;
-    s->bytes_freed = heap_base_bytes_freed(b);
+    s->bytes_freed = b->bytes_freed;
     s->live_objects = b->objects_allocated - b->objects_freed;
-    s->live_bytes = b->live_bytes;
-    s->peak_live_bytes = b->live_bytes > b->peak_live_bytes ? b->live_bytes : b->peak_live_bytes;
+    s->live_bytes = heap_base_live_bytes(b);
+    s->peak_live_bytes = s->live_bytes > b->peak_live_bytes ? s->live_bytes : b->peak_live_bytes;
     s->collections = b->collections;
     s->heap_limit_bytes = b->config.heap_limit_bytes;
 }
@@ -90,7 +92,7 @@ void heap_base_check(heap_base *b, uint64_t (*refcount)(const obj *o), bool expe
         .root_count = b->roots.depth,
         .registry = &b->registry,
         .live_objects = b->objects_allocated - b->objects_freed,
-        .live_bytes = b->live_bytes,
+        .live_bytes = heap_base_live_bytes(b),
         .refcount = refcount,
         .expect_only_reachable = expect_only_reachable,
     };
@@ -101,11 +103,11 @@ void heap_base_finish(heap_base *b, heap_leak_report *report, void (*free_object
                       void *data) {
     heap_leak_report r = {
         .objects_allocated = b->objects_allocated,
-        .bytes_allocated = b->bytes_allocated,
+        .bytes_allocated = heap_base_bytes_allocated(b),
         .objects_freed = b->objects_freed,
-        .bytes_freed = heap_base_bytes_freed(b),
+        .bytes_freed = b->bytes_freed,
         .objects_leaked = b->objects_allocated - b->objects_freed,
-        .bytes_leaked = b->live_bytes,
+        .bytes_leaked = heap_base_live_bytes(b),
     };
     if (report) *report = r;
     if (b->config.verify) registry_each(&b->registry, free_object, data);

@@ -27,16 +27,20 @@ typedef struct heap_base {
     root_stack roots;
     heap_config config;
     gc_event_listener listener; /* a copy; all-NULL when none was given */
-    uint64_t objects_allocated, bytes_allocated;
-    uint64_t objects_freed;       /* bytes freed: bytes_allocated - live_bytes */
-    uint64_t live_bytes, peak_live_bytes;
+    uint64_t objects_allocated, objects_freed, bytes_freed;
+    uint64_t peak_live_bytes;
     uint64_t collections;
     /* Bytes the allocation fast path may still hand out before it must stop
      * in the collector's checked path: 0 in stress and verify mode and
      * under fault injection (every allocation is checked), otherwise the
      * least of the room under the heap limit, what the collector's own
-     * triggers allow, and BUDGET_CAP. */
+     * triggers allow, and BUDGET_CAP. Every allocation takes its size off
+     * (the checked path's may take it below zero: the arithmetic is
+     * modular), and that is the only byte count an allocation updates:
+     * bytes allocated are what was allocated when the budget was set plus
+     * what it has lost since, live bytes those less the bytes freed. */
     uint64_t allocation_budget;
+    uint64_t budget_set_to, bytes_allocated_when_set;
     uint64_t next_tick_bytes;     /* bytes_allocated at the listener's next allocation tick */
     uint64_t stress_countdown;    /* allocations left before a stress collection */
     uint64_t stress_collections;
@@ -75,6 +79,12 @@ static inline void heap_base_zero(void *block, size_t from, size_t size) {
     }
 }
 
+static inline uint64_t heap_base_bytes_allocated(const heap_base *b) {
+    return b->bytes_allocated_when_set + (b->budget_set_to - b->allocation_budget);
+}
+
+static inline uint64_t heap_base_live_bytes(const heap_base *b) { return heap_base_bytes_allocated(b) - b->bytes_freed; }
+
 /* Sets the allocation budget from the mode, the heap limit, the listener's
  * allocation clock and `collector_room` (UINT64_MAX when the collector has
  * no trigger of its own); first gives the clock its tick if one is due. */
@@ -106,7 +116,7 @@ static inline int heap_base_stress_generation(heap_base *b, int generations) {
 }
 
 static inline bool heap_base_over_limit(const heap_base *b, size_t size) {
-    return b->config.heap_limit_bytes && b->live_bytes + size > b->config.heap_limit_bytes;
+    return b->config.heap_limit_bytes && heap_base_live_bytes(b) + size > b->config.heap_limit_bytes;
 }
 
 /* The peak is not followed on every allocation: live bytes only fall where
@@ -114,12 +124,12 @@ static inline bool heap_base_over_limit(const heap_base *b, size_t size) {
  * collection, a refcount release) and when it is read is enough. */
 static inline void heap_base_count_allocation(heap_base *b, size_t size) {
     b->objects_allocated++;
-    b->bytes_allocated += size;
-    b->live_bytes += size;
+    b->allocation_budget -= size;
 }
 
 static inline void heap_base_note_peak(heap_base *b) {
-    if (b->live_bytes > b->peak_live_bytes) b->peak_live_bytes = b->live_bytes;
+    uint64_t live = heap_base_live_bytes(b);
+    if (live > b->peak_live_bytes) b->peak_live_bytes = live;
 }
 
 /* The checked path's part after allocating: verify mode registers the object. */
@@ -149,10 +159,8 @@ static inline void heap_frees_count(heap_base *b, heap_frees *f, obj *o, size_t 
 
 static inline void heap_base_frees_end(heap_base *b, const heap_frees *f) {
     b->objects_freed += f->objects;
-    b->live_bytes -= f->bytes;
+    b->bytes_freed += f->bytes;
 }
-
-static inline uint64_t heap_base_bytes_freed(const heap_base *b) { return b->bytes_allocated - b->live_bytes; }
 
 static inline void heap_base_collection_begin(heap_base *b, int generation) {
     heap_base_note_peak(b);
@@ -161,7 +169,7 @@ static inline void heap_base_collection_begin(heap_base *b, int generation) {
 }
 
 static inline void heap_base_collection_end(heap_base *b, gc_collection_summary *summary) {
-    summary->live_bytes_after = b->live_bytes;
+    summary->live_bytes_after = heap_base_live_bytes(b);
     if (b->listener.collection_end && !b->tearing_down) b->listener.collection_end(b->listener.data, summary);
 }
 

@@ -60,7 +60,7 @@ struct heap {
     double growth_factor;
     uint64_t min_heap_bytes;
     uint64_t growth_allowance;              /* bytes since the last collection that trigger the next */
-    uint64_t bytes_allocated_at_collection; /* base.bytes_allocated when the last collection ended */
+    uint64_t bytes_allocated_at_collection; /* bytes allocated when the last collection ended */
     uint64_t objects_marked, bytes_marked;  /* totals over all collections */
 };
 
@@ -200,7 +200,7 @@ static void set_allocation_budget(heap *h) {
     if (h->object_count == h->object_capacity)
         h->objects = grow_array(h->objects, &h->object_capacity, h->object_count + 1, sizeof(obj *),
                                 INITIAL_OBJECT_CAPACITY, "object table");
-    uint64_t since = b->bytes_allocated - h->bytes_allocated_at_collection;
+    uint64_t since = heap_base_bytes_allocated(b) - h->bytes_allocated_at_collection;
     uint64_t room = since < h->growth_allowance ? h->growth_allowance - since : 0;
     /* Each allocation takes at least MIN_OBJECT_SIZE of the budget and one
      * table entry: a budget within the table's room never overflows it. */
@@ -210,11 +210,11 @@ static void set_allocation_budget(heap *h) {
 
 static void after_collection(heap *h) {
     heap_base *b = &h->base;
-    double allowance = h->growth_factor * (double)b->live_bytes;
+    double allowance = h->growth_factor * (double)heap_base_live_bytes(b);
     if (!(allowance > 0)) allowance = 0; /* a nonsense factor (the harness checks ranges) is a zero one */
     h->growth_allowance = allowance >= 0x1p62 ? UINT64_C(1) << 62 : (uint64_t)allowance;
     if (h->growth_allowance < h->min_heap_bytes) h->growth_allowance = h->min_heap_bytes;
-    h->bytes_allocated_at_collection = b->bytes_allocated;
+    h->bytes_allocated_at_collection = heap_base_bytes_allocated(b);
     set_allocation_budget(h);
 }
 
@@ -292,7 +292,7 @@ __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, u
     heap_base_check_shape(nrefs, nbytes);
     size_t size = obj_footprint(sizeof(ms_header), nrefs, nbytes);
     bool stress = heap_base_stress_due(b);
-    bool growth = b->bytes_allocated - h->bytes_allocated_at_collection + size > h->growth_allowance;
+    bool growth = heap_base_bytes_allocated(b) - h->bytes_allocated_at_collection + size > h->growth_allowance;
     if (stress || growth || heap_base_over_limit(b, size))
         heap_collect(h, stress ? heap_base_stress_generation(b, 1) : -1);
     if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
@@ -316,7 +316,6 @@ __attribute__((always_inline)) inline obj *obj_new(heap *h, uint32_t nrefs, uint
     if (UNLIKELY(size > h->base.allocation_budget)) return obj_new_checked(h, nrefs, nbytes);
     ms_header *hd = alloc_allocate(size);
     if (UNLIKELY(!hd)) return obj_new_checked(h, nrefs, nbytes);
-    h->base.allocation_budget -= size;
     return init_object(h, hd, nrefs, nbytes, size);
 }
 

@@ -128,7 +128,6 @@ __attribute__((always_inline)) inline obj *obj_new(heap *h, uint32_t nrefs, uint
     if (UNLIKELY(size > h->base.allocation_budget)) return obj_new_checked(h, nrefs, nbytes);
     refcount_word *hd = alloc_allocate(size);
     if (UNLIKELY(!hd)) return obj_new_checked(h, nrefs, nbytes);
-    h->base.allocation_budget -= size;
     return init_object(h, hd, nrefs, nbytes, size);
 }
 

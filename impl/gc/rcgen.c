@@ -281,7 +281,7 @@ static void check_heap(heap *h, bool full_collection);
 __attribute__((noinline)) static void collect(heap *h, int g) {
     heap_base *b = &h->base;
     heap_base_collection_begin(b, g == OLDEST ? -1 : g);
-    uint64_t objects_freed = b->objects_freed, bytes_freed = heap_base_bytes_freed(b);
+    uint64_t objects_freed = b->objects_freed, bytes_freed = b->bytes_freed;
     h->collecting = true;
 
     if (g + 1 < GENERATIONS) h->generations[g + 1].count++;
@@ -323,7 +323,7 @@ __attribute__((noinline)) static void collect(heap *h, int g) {
         .objects_marked = survivors,
         .bytes_marked = survivor_bytes,
         .objects_freed = b->objects_freed - objects_freed,
-        .bytes_freed = heap_base_bytes_freed(b) - bytes_freed,
+        .bytes_freed = b->bytes_freed - bytes_freed,
         .uncollectable = 0, /* nothing has a finalizer */
     };
     heap_base_collection_end(b, &summary);
@@ -457,7 +457,6 @@ __attribute__((always_inline)) inline obj *obj_new(heap *h, uint32_t nrefs, uint
     if (UNLIKELY(size > h->base.allocation_budget)) return obj_new_checked(h, nrefs, nbytes);
     void *block = alloc_allocate(size);
     if (UNLIKELY(!block)) return obj_new_checked(h, nrefs, nbytes);
-    h->base.allocation_budget -= size;
     return init_object(h, block, nrefs, nbytes, size);
 }
 
