@@ -99,10 +99,21 @@ static inline uint64_t window_to_end(const pause_log *log, const uint64_t *prefi
     return log->ends[i] <= run && paused > worst ? paused : worst;
 }
 
-static double mmu_with_prefix(const pause_log *log, const uint64_t *prefix, uint64_t run, uint64_t window) {
-    const uint64_t *starts = log->starts, *ends = log->ends;
+/* What every window's computation shares: prefix[i], the paused time of the
+ * first i pauses, and the longest stretch of one pause inside the run. */
+typedef struct mmu_tables {
+    uint64_t *prefix;
+    uint64_t longest;
+} mmu_tables;
+
+static double mmu_with_tables(const pause_log *log, const mmu_tables *t, uint64_t run, uint64_t window) {
+    const uint64_t *starts = log->starts, *ends = log->ends, *prefix = t->prefix;
     size_t n = log->count;
     if (!run || !window) return 1.0;
+    /* A window that fits inside a pause holds no mutator time: the short
+     * end of the curve costs nothing, where churn's million cascades would
+     * otherwise make each of its points a pass over the log. */
+    if (window <= t->longest) return 0.0;
     if (window >= run) {
         uint64_t paused = paused_before(log, prefix, lower_bound(ends, 0, n, 0, run + 1), run);
         return 1.0 - (double)paused / (double)run;
@@ -140,20 +151,25 @@ static double mmu_with_prefix(const pause_log *log, const uint64_t *prefix, uint
     return 1.0 - (double)worst / (double)window;
 }
 
-/* prefix[i]: the paused time of the first i pauses; NULL without memory. */
-static uint64_t *prefix_sums(const pause_log *log) {
-    uint64_t *prefix = malloc((log->count + 1) * sizeof *prefix);
-    if (!prefix) return NULL;
-    prefix[0] = 0;
-    for (size_t i = 0; i < log->count; i++) prefix[i + 1] = prefix[i] + (log->ends[i] - log->starts[i]);
-    return prefix;
+/* False without memory for the prefix sums. */
+static bool mmu_tables_make(const pause_log *log, uint64_t run, mmu_tables *t) {
+    t->prefix = malloc((log->count + 1) * sizeof *t->prefix);
+    t->longest = 0;
+    if (!t->prefix) return false;
+    t->prefix[0] = 0;
+    for (size_t i = 0; i < log->count; i++) {
+        t->prefix[i + 1] = t->prefix[i] + (log->ends[i] - log->starts[i]);
+        uint64_t end = log->ends[i] < run ? log->ends[i] : run;
+        if (end > log->starts[i] && end - log->starts[i] > t->longest) t->longest = end - log->starts[i];
+    }
+    return true;
 }
 
 bool pause_log_mmus(const pause_log *log, uint64_t run, const uint64_t *windows, double *mmus, size_t count) {
-    uint64_t *prefix = prefix_sums(log);
-    for (size_t w = 0; w < count; w++) mmus[w] = prefix ? mmu_with_prefix(log, prefix, run, windows[w]) : NAN;
-    bool ok = prefix != NULL;
-    free(prefix);
+    mmu_tables t;
+    bool ok = mmu_tables_make(log, run, &t);
+    for (size_t w = 0; w < count; w++) mmus[w] = ok ? mmu_with_tables(log, &t, run, windows[w]) : NAN;
+    free(t.prefix);
     return ok;
 }
 
@@ -164,15 +180,18 @@ double pause_log_mmu(const pause_log *log, uint64_t run, uint64_t window) {
 }
 
 bool pause_log_write_mmu(const pause_log *log, uint64_t run, FILE *out) {
-    uint64_t *prefix = prefix_sums(log);
-    if (!prefix) return false;
+    mmu_tables t;
+    if (!mmu_tables_make(log, run, &t)) {
+        free(t.prefix);
+        return false;
+    }
     bool ok = fprintf(out, "window_ns,mmu\n") > 0;
     for (int step = 0; ok; step++) {
         uint64_t window = (uint64_t)llround(1000.0 * pow(10.0, step / 10.0));
         if (window > run) window = run;
-        ok = fprintf(out, "%llu,%.6f\n", (unsigned long long)window, mmu_with_prefix(log, prefix, run, window)) > 0;
+        ok = fprintf(out, "%llu,%.6f\n", (unsigned long long)window, mmu_with_tables(log, &t, run, window)) > 0;
         if (window == run) break;
     }
-    free(prefix);
+    free(t.prefix);
     return ok && !ferror(out);
 }
