@@ -3,8 +3,9 @@
 # sweep file's `hyperfine RUNS [WARMUP]` line): whole-process timings, the
 # process's start and exit included, which the in-process wall time leaves
 # out. For each configuration (workload, size, parameters; the first seed)
-# one hyperfine invocation times every variant, each a named command, the
-# same harness invocation as the runs (without --series and --mmu):
+# one hyperfine invocation times every variant (or those `hyperfine-variants`
+# names), each a named command, the same harness invocation as the runs
+# (without --series and --mmu):
 #
 #   hyperfine/<configuration>.json    what hyperfine exported
 #   hyperfine/<configuration>.error   why hyperfine or a variant failed
@@ -13,8 +14,8 @@
 # A resumed sweep skips the configurations whose JSON is there; hyperfine.csv
 # is made again from the JSON files each time, so it holds each once.
 # Uses bench/sweep's globals and functions: dir (its plan), bin, here, work,
-# seeds, timeout_seconds, hyperfine_runs, hyperfine_warmup, interrupted, tty,
-# combo_args; and bench/sweep-rows.bash.
+# seeds, timeout_seconds, hyperfine_runs, hyperfine_warmup, hyperfine_variants,
+# interrupted, tty, combo_args; and bench/sweep-rows.bash.
 # shellcheck disable=SC2154 # those globals are bench/sweep's
 
 hyperfine_columns=workload,size,params,variant,runs,mean_ns,stddev_ns,median_ns,min_ns,max_ns
@@ -28,8 +29,8 @@ shell_word() {
 # params, then each variant and its options (tab-separated), in the order of
 # the configuration numbers (c<N> in run ids).
 hyperfine_configurations() {
-  awk -F '\t' -v OFS='\t' -v seed="${seeds[0]}" '
-    $2 != 1 || $6 != seed { next }
+  awk -F '\t' -v OFS='\t' -v seed="${seeds[0]}" -v timed=" ${hyperfine_variants[*]} " '
+    $2 != 1 || $6 != seed || !index(timed, " " $3 " ") { next }
     { number = $1; sub(/^c/, "", number); sub(/-.*/, "", number); number += 0
       line[number] = $0; if (number > most) most = number }
     END {
@@ -131,7 +132,7 @@ hyperfine_phase() {
   total=$(grep -c . <<<"$configurations")
   todo=$(while IFS=$'\t' read -r name _; do [ -f "$dir/hyperfine/$name.json" ] || echo "$name"; done <<<"$configurations" | grep -c .)
   [ "$todo" -eq 0 ] || echo "heaplab: hyperfine: $todo of $total configurations to time," \
-    "$hyperfine_runs runs ($hyperfine_warmup warmup) of each variant" >&2
+    "$hyperfine_runs runs ($hyperfine_warmup warmup) of each of ${#hyperfine_variants[@]} variants" >&2
   while IFS= read -r line; do
     [ -n "$line" ] || continue
     IFS=$'\x1f' read -r -a fields <<<"${line//$'\t'/$'\x1f'}"

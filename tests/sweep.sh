@@ -102,6 +102,14 @@ for runs in 0 -1 x 1.5 '' '3 x' '3 -1' '3 1 2' 99999; do
   refused "3: 'hyperfine' wants runs from 1 to 9999" "variants rc+malloc\nworkloads churn\nhyperfine $runs\n"
 done
 refused "4: 'hyperfine' given twice" 'variants rc+malloc\nworkloads churn\nhyperfine 3\nhyperfine 3\n'
+# hyperfine-variants GLOB...
+refused "4: unknown variant 'nosuch\*'" 'variants rc+malloc\nworkloads churn\nhyperfine 2\nhyperfine-variants nosuch*\n'
+refused "4: 'hyperfine-variants' wants one or more" 'variants rc+malloc\nworkloads churn\nhyperfine 2\nhyperfine-variants\n'
+refused "4: no variant of the sweep is a hyperfine variant \(hyperfine-variants rcgen\+\*\): hyperfine would have nothing to run" \
+  'variants rc+malloc\nworkloads churn\nhyperfine 2\nhyperfine-variants rcgen+*\n'
+refused "1: 'hyperfine-variants' without 'hyperfine' does nothing" 'hyperfine-variants rc+*\nvariants rc+malloc\nworkloads churn\n'
+refused "5: 'hyperfine-variants' given twice" \
+  'variants rc+malloc\nworkloads churn\nhyperfine 2\nhyperfine-variants rc+*\nhyperfine-variants rc+*\n'
 # heap-multipliers F,F... [REPETITIONS], heap-variants GLOB...
 for multiplier in 0 -1 -1.5 NaN nan inf junk 0.5 1e3 1000 0x10 2.; do
   refused "3: heap multiplier '$multiplier' is not a number from 1 to 999" \
@@ -297,6 +305,18 @@ for signals in "INT KILL" "KILL INT"; do
   ./heaplab sweep --resume "$out" >/dev/null 2>&1
   check "$first then $second, resumed: everything exactly once, no torn row" phases_complete "$out"
 done
+
+# --- hyperfine-variants: only those variants timed, the runs still of every variant
+printf '%s\n' 'variants rc+malloc marksweep+pool rcgen+pool' 'workloads churn rings' 'size churn 300' 'size rings 40' \
+  'hyperfine 2' 'hyperfine-variants *+pool' >"$dir/hfsome.sweep"
+./heaplab sweep "$dir/hfsome.sweep" --out "$dir/hfsome" >/dev/null 2>&1
+status=$?
+check "hyperfine-variants: exit 0 ($status)" test $status -eq 0
+check "hyperfine-variants: runs of all 3 variants" test "$(cut -d, -f8 "$dir/hfsome/runs.csv" | sort -u | grep -c +)" -eq 3
+check "hyperfine-variants: hyperfine.csv has the 2 pool variants of both workloads" \
+  test "$(tail -n +2 "$dir/hfsome/hyperfine.csv" | cut -d, -f1,4 | sort | tr '\n' ' ')" \
+  = "churn,marksweep+pool churn,rcgen+pool rings,marksweep+pool rings,rcgen+pool "
+check "hyperfine-variants: meta says which" grep -qx 'hyperfine_variants: marksweep+pool rcgen+pool' "$dir/hfsome/meta"
 
 # --- a hyperfine failure (a variant exiting non-zero) is recorded; the sweep goes on
 printf '%s\n' 'hyperfine 2' >>"$dir/fail.sweep"
