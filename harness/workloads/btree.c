@@ -334,7 +334,7 @@ const workload workload_btree = {
                    "mid-sized containers, slot stores that move references between old objects,\n"
                    "and freeing or tracing a large tree at once.",
     .size_help = "trees built and dropped",
-    .default_size = 10,
+    .default_size = 5,
     .max_size = UINT64_C(1) << 40,
     .params = params,
     .small_args = "--size=2 --keys=120",

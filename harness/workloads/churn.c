@@ -59,7 +59,7 @@ const workload workload_churn = {
                    "Stresses the allocation fast path, freeing, and (for tracers) the cost of\n"
                    "collections that find almost everything dead.",
     .size_help = "lists built",
-    .default_size = 2000000,
+    .default_size = 1800000,
     .max_size = UINT64_C(1) << 40,
     .params = params,
     .small_args = "--size=300",

@@ -82,7 +82,7 @@ const workload workload_deep = {
                    "walked and dropped whole. Stresses every traversal a memory manager does:\n"
                    "a freeing cascade, a mark, a verify that recursed would overflow the C stack.",
     .size_help = "chains (each followed by a nest of lists) built",
-    .default_size = 5,
+    .default_size = 1,
     .max_size = UINT64_C(1) << 40,
     .params = params,
     .small_args = "--size=3 --length=60",

@@ -104,7 +104,7 @@ const workload workload_graph = {
                    "large heap (old-to-young and back), and tracing or cycle detection over\n"
                    "random graphs.",
     .size_help = "mutation steps (one new node each)",
-    .default_size = 1000000,
+    .default_size = 350000,
     .max_size = UINT64_C(1) << 40,
     .params = params,
     .small_args = "--size=200 --live-nodes=30 --out-degree=3 --cycle-rate=0.3",

@@ -114,7 +114,7 @@ const workload workload_long_lived = {
                    "a large old generation, write barriers and remembered sets, and full\n"
                    "collections that must trace the old structure.",
     .size_help = "young records (each with one atom)",
-    .default_size = 1000000,
+    .default_size = 300000,
     .max_size = UINT64_C(1) << 40,
     .params = params,
     .small_args = "--size=300 --old-nodes=50 --store-rate=0.2 --young-window=4",

@@ -229,7 +229,7 @@ const workload workload_lru_cache = {
                    "(pure reference counting leaks it). Stresses write barriers and remembered\n"
                    "sets, medium object lifetimes, and cycle detection over a large live graph.",
     .size_help = "requests",
-    .default_size = 2000000,
+    .default_size = 750000,
     .max_size = UINT64_C(1) << 40,
     .params = params,
     .small_args = "--size=300 --capacity=20 --key-space=60 --evict-batch=4 --value-bytes=16",

@@ -80,7 +80,7 @@ const workload workload_rings = {
                    "Pure reference counting leaks every ring; a cycle detector or tracer must\n"
                    "find them. Stresses cycle detection and the cost of tracking containers.",
     .size_help = "rings built",
-    .default_size = 200000,
+    .default_size = 500000,
     .max_size = UINT64_C(1) << 40,
     .params = params,
     .cyclic = true,

@@ -106,7 +106,7 @@ const workload workload_size_mix = {
                    "allocator: size classes, reuse of freed holes, fragmentation and footprint\n"
                    "against live bytes. Time per object grows with the mean size (data is zeroed).",
     .size_help = "objects allocated",
-    .default_size = 6000000,
+    .default_size = 3000000,
     .max_size = UINT64_C(1) << 40,
     .params = params,
     .small_args = "--size=300 --window=40 --max-bytes=2048",
