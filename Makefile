@@ -8,6 +8,8 @@
 #   make check      the tests in the normal build only
 #   make asan       the tests in the sanitizer build only (build/asan)
 #   make perf       the collectors' performance benchmark (ratios from one run)
+#   make scaling    each workload's cost per object at 1x, 10x, 100x its default
+#                   size (SCALING_VARIANT, SCALING_FACTORS; minutes, not CI)
 #   make soak       every workload on every variant in stress and verify mode,
 #                   SOAK_MINUTES (30) in all; violations and memory (not CI)
 #   make fuzz       the heap-operations fuzzer, each variant for FUZZ_SECONDS
@@ -234,6 +236,15 @@ soak: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) soak-binaries
 	@bench/soak --bin $(BUILD)/bin $(SOAK_MINUTES) $(VARIANTS)
 
+# make scaling [SCALING_VARIANT=rcgen+malloc] [SCALING_FACTORS=1,10,100]: each
+# workload's cost per allocated object as its size grows; long (the 100x runs).
+SCALING_VARIANT ?= rcgen+malloc
+SCALING_FACTORS ?= 1,10,100
+
+scaling: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/bin/heaplab-$(SCALING_VARIANT)
+	@bench/scaling --bin $(BUILD)/bin --variant $(SCALING_VARIANT) --factors $(SCALING_FACTORS)
+
 OVERHEAD_VARIANTS := rc+malloc rcgen+malloc marksweep+malloc
 OVERHEAD_BINARIES := $(foreach v,$(OVERHEAD_VARIANTS),$(BUILD)/overhead/heaplab-$(v) $(BUILD)/overhead/heaplab-$(v)-nometrics)
 
@@ -247,7 +258,7 @@ clean:
 	rm -rf build
 
 FORCE:
-.PHONY: all deps test check tests asan fuzz perf soak soak-binaries allocbench allocbench-binaries overhead overhead-binaries gcbench-boehm clean FORCE
+.PHONY: all deps test check tests asan fuzz perf scaling soak soak-binaries allocbench allocbench-binaries overhead overhead-binaries gcbench-boehm clean FORCE
 .DELETE_ON_ERROR:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
