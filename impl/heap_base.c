@@ -32,7 +32,8 @@ void heap_base_init(heap_base *b, const heap_config *config) {
 }
 
 static void allocation_tick(heap_base *b, uint64_t allocated) {
-    uint64_t next = b->tearing_down ? 0 : b->listener.allocation_tick(b->listener.data, allocated, allocated - b->bytes_freed);
+    uint64_t live = allocated - b->bytes_freed;
+    uint64_t next = b->tearing_down ? 0 : b->listener.allocation_tick(b->listener.data, allocated, live);
     b->next_tick_bytes = next && next <= UINT64_MAX - allocated ? allocated + next : UINT64_MAX;
 }
 

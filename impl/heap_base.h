@@ -83,7 +83,9 @@ static inline uint64_t heap_base_bytes_allocated(const heap_base *b) {
     return b->bytes_allocated_when_set + (b->budget_set_to - b->allocation_budget);
 }
 
-static inline uint64_t heap_base_live_bytes(const heap_base *b) { return heap_base_bytes_allocated(b) - b->bytes_freed; }
+static inline uint64_t heap_base_live_bytes(const heap_base *b) {
+    return heap_base_bytes_allocated(b) - b->bytes_freed;
+}
 
 /* Sets the allocation budget from the mode, the heap limit, the listener's
  * allocation clock and `collector_room` (UINT64_MAX when the collector has
