@@ -79,7 +79,7 @@ heap_run() { # seconds limit variant workload size seed combo options
 # What a run that did not end well said: its last line on stderr.
 heap_run_error() { # status seconds
   local error
-  error=$(grep -v '^[[:space:]]*$' "$work/heap.err" | tail -n 1 | cut -c 1-300)
+  error=$(last_line "$work/heap.err")
   if [ "$1" -eq 124 ]; then error="timed out after $2 s"
   elif [ "$1" -gt 128 ] && [ -z "$error" ]; then error="killed by signal $(($1 - 128))"
   fi

@@ -93,7 +93,7 @@ hyperfine_configuration() { # name workload size seed combo params [variant opti
     return
   fi
   rm -f -- "$json.tmp"
-  error=$(grep -v '^[[:space:]]*$' "$work/hyperfine.err" | tail -n 1 | cut -c 1-300)
+  error=$(last_line "$work/hyperfine.err")
   # hyperfine's own words: "Could not create export file", "Failed to export results".
   if [[ $error == *"$json.tmp"* ]]; then
     cannot_write "$json" "$error"

@@ -23,6 +23,13 @@ failure_reason() { # message
   printf '%s' "${reason:-unknown error}"
 }
 
+# A tool's last word: the last line of its stderr that is not blank, at most
+# 300 characters; nothing (and no pipeline to start) when it said nothing.
+last_line() { # file
+  [ -s "$1" ] || return 0
+  grep -v '^[[:space:]]*$' "$1" | tail -n 1 | cut -c 1-300
+}
+
 # The one line that says a file cannot be written, and why; with
 # $write_failure_hint after it (how to go on, once the caller knows).
 cannot_write() { # file tool's-message
