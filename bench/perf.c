@@ -11,7 +11,8 @@
  *   perf-VARIANT churn   the churn workload through the interface vs the same
  *                        malloc/free sequence done directly (ns per list)
  *
- * Output: one line per measurement, "name value" pairs, medians of the runs.
+ * Output: one line per measurement, "name value" pairs, medians of the runs
+ * (and of the pairwise ratios, with their range).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -49,13 +50,18 @@ static int compare_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* The median of the pairwise ratios: each pair ran back to back, so drift on
- * a shared machine touches both sides of a ratio alike. */
-static double median_ratio(const uint64_t *numerators, const uint64_t *denominators, int n) {
+/* The pairwise ratios' median, and their range: each pair ran back to back,
+ * so drift on a shared machine touches both sides of a ratio alike, and the
+ * range says how far one pair may stray. */
+typedef struct ratio_summary {
+    double median, min, max;
+} ratio_summary;
+
+static ratio_summary summarise_ratios(const uint64_t *numerators, const uint64_t *denominators, int n) {
     double ratios[REPETITIONS];
     for (int i = 0; i < n; i++) ratios[i] = (double)numerators[i] / (double)denominators[i];
     qsort(ratios, (size_t)n, sizeof *ratios, compare_double);
-    return ratios[n / 2];
+    return (ratio_summary){.median = ratios[n / 2], .min = ratios[0], .max = ratios[n - 1]};
 }
 
 static heap *new_heap(void) {
@@ -177,11 +183,11 @@ static void measure_trace(void) {
         fprintf(stderr, "perf: %llu objects live after collecting a live tree\n", (unsigned long long)s.live_objects);
         exit(1);
     }
-    double ratio = median_ratio(collect_ns, floor_ns, REPETITIONS);
+    ratio_summary ratio = summarise_ratios(collect_ns, floor_ns, REPETITIONS);
     double floor_per = (double)median(floor_ns, REPETITIONS) / (double)nodes;
     double collect_per = (double)median(collect_ns, REPETITIONS) / (double)nodes;
-    printf("trace %s+%s objects %llu floor_ns_per_object %.2f collect_ns_per_object %.2f ratio %.2f\n", gc_name,
-           alloc_name, (unsigned long long)nodes, floor_per, collect_per, ratio);
+    printf("trace %s+%s objects %llu floor_ns_per_object %.2f collect_ns_per_object %.2f ratio %.2f range %.2f-%.2f\n",
+           gc_name, alloc_name, (unsigned long long)nodes, floor_per, collect_per, ratio.median, ratio.min, ratio.max);
     plain_free(tree, stack);
     free(stack);
     root_pop(h, 1);
@@ -307,10 +313,11 @@ static void measure_churn(void) {
         through_ns[r] = t1 - t0;
         direct_ns[r] = t3 - t2;
     }
-    double ratio = median_ratio(through_ns, direct_ns, REPETITIONS);
+    ratio_summary ratio = summarise_ratios(through_ns, direct_ns, REPETITIONS);
     double through = (double)median(through_ns, REPETITIONS), direct = (double)median(direct_ns, REPETITIONS);
-    printf("churn %s+%s lists %llu direct_ns_per_list %.2f interface_ns_per_list %.2f ratio %.2f\n", gc_name,
-           alloc_name, (unsigned long long)args.size, direct / (double)args.size, through / (double)args.size, ratio);
+    printf("churn %s+%s lists %llu direct_ns_per_list %.2f interface_ns_per_list %.2f ratio %.2f range %.2f-%.2f\n",
+           gc_name, alloc_name, (unsigned long long)args.size, direct / (double)args.size, through / (double)args.size,
+           ratio.median, ratio.min, ratio.max);
 }
 
 int main(int argc, char **argv) {
