@@ -134,19 +134,12 @@ typedef struct run_result {
     heap_leak_report leaks;
 } run_result;
 
-/* One run as tests/conformance.c makes it: small_args through the harness's
- * own parser, then the round's seed; verify mode, the given stress. */
+/* One run as tests/conformance.c makes it: the workload's small run through
+ * the harness's own parser with the round's seed; verify mode, the given stress. */
 static run_result run_once(const run_id *id) {
     const workload *w = id->workload;
-    char args[256], seed_arg[40];
-    snprintf(args, sizeof args, "%s", w->small_args ? w->small_args : "");
-    snprintf(seed_arg, sizeof seed_arg, "--seed=%llu", (unsigned long long)id->seed);
-    char *argv[32] = {(char *)w->name};
-    int argc = 1;
-    for (char *t = strtok(args, " "); t && argc < 30; t = strtok(NULL, " ")) argv[argc++] = t;
-    argv[argc++] = seed_arg;
     run_options options;
-    cli_parse_run(argc, argv, &options);
+    cli_parse_small_run(w, id->seed, &options);
     options.config.verify = true;
     options.config.stress_interval = id->stress;
 

@@ -168,3 +168,16 @@ void cli_parse_run(int argc, char **argv, run_options *o) {
         if (problem) cli_fail("%s: %s", w->name, problem);
     }
 }
+
+void cli_parse_small_run(const workload *w, uint64_t seed, run_options *options) {
+    /* small_args are parameters and a size: nothing the options keep a
+     * pointer to, so the split copy may go when this returns. */
+    char args[256], seed_arg[40];
+    snprintf(args, sizeof args, "%s", w->small_args ? w->small_args : "");
+    snprintf(seed_arg, sizeof seed_arg, "--seed=%llu", (unsigned long long)seed);
+    char *argv[32] = {(char *)w->name};
+    int argc = 1;
+    for (char *t = strtok(args, " "); t && argc < 30; t = strtok(NULL, " ")) argv[argc++] = t;
+    argv[argc++] = seed_arg;
+    cli_parse_run(argc, argv, options);
+}

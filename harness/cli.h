@@ -34,5 +34,8 @@ uint64_t cli_parse_bytes(const char *text, const char *what, uint64_t min, uint6
 
 /* Parses `WORKLOAD [options]`. */
 void cli_parse_run(int argc, char **argv, run_options *options);
+/* The workload's small run (its small_args, the size the tests use) with
+ * the given seed, parsed as the command line would be. */
+void cli_parse_small_run(const workload *w, uint64_t seed, run_options *options);
 
 #endif

@@ -259,17 +259,10 @@ static void deep_chain_does_not_overflow_the_stack(void **state) {
     assert_int_equal(destroy_checked(h).objects_leaked, 0);
 }
 
-/* Splits a workload's small_args into argv and runs it on a fresh heap. */
+/* A workload's small run on a fresh heap. */
 static uint64_t run_workload(const workload *w, bool verify, uint64_t stress, uint64_t seed, heap_leak_report *leaks) {
-    char args[256], seed_arg[32];
-    snprintf(args, sizeof args, "%s", w->small_args ? w->small_args : "");
-    snprintf(seed_arg, sizeof seed_arg, "--seed=%llu", (unsigned long long)seed);
-    char *argv[32] = {(char *)w->name};
-    int argc = 1;
-    for (char *t = strtok(args, " "); t && argc < 30; t = strtok(NULL, " ")) argv[argc++] = t;
-    argv[argc++] = seed_arg;
     run_options options;
-    cli_parse_run(argc, argv, &options);
+    cli_parse_small_run(w, seed, &options);
     heap *h = new_heap(verify, stress);
     uint64_t checksum = w->run(h, &options.args);
     assert_int_equal(root_depth(h), 0);
