@@ -236,14 +236,15 @@ soak: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) soak-binaries
 	@bench/soak --bin $(BUILD)/bin $(SOAK_MINUTES) $(VARIANTS)
 
-# make scaling [SCALING_VARIANT=rcgen+malloc] [SCALING_FACTORS=1,10,100]: each
-# workload's cost per allocated object as its size grows; long (the 100x runs).
+# make scaling [SCALING_VARIANT=rcgen+malloc] [SCALING_FACTORS=1,10,100] [SCALING_RUNS=3]:
+# each workload's cost per allocated object as its size grows; long (the 100x runs).
 SCALING_VARIANT ?= rcgen+malloc
 SCALING_FACTORS ?= 1,10,100
+SCALING_RUNS ?= 3
 
 scaling: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/bin/heaplab-$(SCALING_VARIANT)
-	@bench/scaling --bin $(BUILD)/bin --variant $(SCALING_VARIANT) --factors $(SCALING_FACTORS)
+	@bench/scaling --bin $(BUILD)/bin --variant $(SCALING_VARIANT) --factors $(SCALING_FACTORS) --runs $(SCALING_RUNS)
 
 OVERHEAD_VARIANTS := rc+malloc rcgen+malloc marksweep+malloc
 OVERHEAD_BINARIES := $(foreach v,$(OVERHEAD_VARIANTS),$(BUILD)/overhead/heaplab-$(v) $(BUILD)/overhead/heaplab-$(v)-nometrics)
