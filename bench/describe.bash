@@ -1,8 +1,10 @@
 # shellcheck shell=bash
-# A workload's parts, read from the harness's --describe text: sourced by
+# The workloads and their parts, read from the harness's --list and --describe text: sourced by
 # bench/sweep and bench/scaling, which set describe_exe to a harness binary
 # (every one knows every workload). Each workload is described once.
 # shellcheck disable=SC2154 # describe_exe: set by whoever sources this
+# Every workload's name: the first of --list's tab-separated fields.
+workload_names() { "$describe_exe" --list | cut -f1; }
 declare -A describe_cache=()
 describe() { # workload -> cached --describe text
   [ -n "${describe_cache[$1]+x}" ] || describe_cache[$1]=$("$describe_exe" --describe "$1")

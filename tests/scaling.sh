@@ -26,6 +26,17 @@ for l in 0.5 x -1 ''; do
   check "limit '$l'" refused "--limit wants a ratio of at least 1" --limit "$l"
 done
 
+# With no workloads named, every workload: the names the harness lists.
+describe_exe=$bin/heaplab-rc+malloc
+# shellcheck source=bench/describe.bash
+. bench/describe.bash
+mapfile -t names < <(workload_names)
+described=0
+for w in "${names[@]}"; do "$describe_exe" --describe "$w" >/dev/null 2>&1 && described=$((described + 1)); done
+check "workload_names: ${#names[@]} names, churn and rings among them, each one the harness describes" \
+  test ${#names[@]} -ge 13 -a $described -eq ${#names[@]} -a -n "$(printf '%s\n' "${names[@]}" | grep -x churn)" \
+  -a -n "$(printf '%s\n' "${names[@]}" | grep -x rings)"
+
 # Rings at 1x and 2x of a small size: the ring is a fixed shape, so the
 # cost per object holds steady (the limit is generous: a shared machine).
 out=$(bench/scaling --bin "$bin" --variant rc+malloc --factors 1,2 --limit 3 --runs 2 rings 2>&1)
@@ -47,7 +58,7 @@ trap 'rm -rf "$fake"' EXIT
 cat >"$fake/heaplab-fake+malloc" <<'FAKE'
 #!/usr/bin/env bash
 case $1 in
---list) echo "workload steady" ;;
+--list) printf 'steady\tstand-in\n' ;;
 --describe) printf 'steady: stand-in\n\nsize:\n  --size=100  (1..1000)  steps\n' ;;
 *)
   n=$(($(cat "$0.count" 2>/dev/null || echo 0) + 1))
@@ -60,7 +71,7 @@ esac
 FAKE
 chmod +x "$fake/heaplab-fake+malloc"
 printf '%s\n' 300 800 100 900 200 400 >"$fake/heaplab-fake+malloc.cpu"
-out=$(bench/scaling --bin "$fake" --variant fake+malloc --factors 1,2 --runs 3 2>&1)
+out=$(bench/scaling --bin "$fake" --variant fake+malloc --factors 1,2 --runs 3 2>&1) # every workload: none named
 status=$?
 check "runs 3: each size's cheapest run (1x 10.0, 2x 40.0), ratio 4.00, over the limit" \
   grep -Eq '^steady +100 +20\.0/10\.0 +80\.0/40\.0 +4\.00  OVER$' <<<"$out"
