@@ -15,7 +15,7 @@
 enum { LIVE_NODES, OUT_DEGREE, CYCLE_RATE, RELINKS };
 
 static const knob params[] = {
-    [LIVE_NODES] = {"live-nodes", "nodes in the graph (the table's size)", 100000, 1, 10000000, true},
+    [LIVE_NODES] = {"live-nodes", "nodes in the graph (the table's size)", 50000, 1, 10000000, true},
     [OUT_DEGREE] = {"out-degree", "edges per node", 4, 1, 64, true},
     [CYCLE_RATE] = {"cycle-rate", "probability that a new node closes a cycle with its first target", 0.1, 0, 1, false},
     [RELINKS] = {"relinks", "edges of graph nodes rewired per step", 2, 0, 64, true},
@@ -104,7 +104,7 @@ const workload workload_graph = {
                    "large heap (old-to-young and back), and tracing or cycle detection over\n"
                    "random graphs.",
     .size_help = "mutation steps (one new node each)",
-    .default_size = 350000,
+    .default_size = 700000,
     .max_size = UINT64_C(1) << 40,
     .params = params,
     .small_args = "--size=200 --live-nodes=30 --out-degree=3 --cycle-rate=0.3",

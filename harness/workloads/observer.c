@@ -178,7 +178,7 @@ const workload workload_observer = {
                    "so it ends in a garbage cycle with them. Stresses list growth, refcount traffic\n"
                    "on shared objects, and cycles threaded through long-lived containers.",
     .size_help = "observers joined (each replacing one that leaves, once the pool is full)",
-    .default_size = 1300000,
+    .default_size = 2600000,
     .max_size = UINT64_C(1) << 40,
     .params = params,
     .cyclic = true,
