@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# The workloads and their parts, read from the harness's --list and --describe text: sourced by
-# bench/sweep and bench/scaling, which set describe_exe to a harness binary
-# (every one knows every workload). Each workload is described once.
+# The workloads and their parts, read from the harness's --list and
+# --describe text: sourced by bench/sweep and bench/scaling, which set
+# describe_exe to a harness binary (every one knows every workload). Each
+# workload is described once.
 # shellcheck disable=SC2154 # describe_exe: set by whoever sources this
 # Every workload's name: the first of --list's tab-separated fields.
 workload_names() { "$describe_exe" --list | cut -f1; }
