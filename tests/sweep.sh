@@ -175,8 +175,10 @@ printf '%s\n' 'variants rc+malloc marksweep+pool rcgen+pool' 'workloads churn' '
   'repetitions 6' >"$dir/long.sweep"
 for signal in INT KILL; do
   out=$dir/long-$signal
-  set -m # a background job of a script ignores SIGINT unless it is a job of its own
-  ./heaplab sweep "$dir/long.sweep" --out "$out" -j 2 >/dev/null 2>&1 &
+  # A background job of a script ignores SIGINT unless it is a job of its own,
+  # and so does all a shell started in the background runs: set it back.
+  set -m
+  env --default-signal=INT ./heaplab sweep "$dir/long.sweep" --out "$out" -j 2 >/dev/null 2>&1 &
   pid=$!
   set +m
   # Signal once the first row is in, whatever the machine's speed.
@@ -274,12 +276,13 @@ check "phases: a torn heap.csv row is dropped and its run made again, once" phas
 # phase, resumed to the end: once with SIGINT then SIGKILL, once the other way.
 # interrupt_when SIGNAL CONDITION COMMAND...: the command as a job of its own
 # (so that it takes SIGINT), signalled once the condition (a function) holds;
-# its status.
+# its status. SIGINT back at its default either way: a shell started in the
+# background without job control ignores it, and so would everything it runs.
 interrupt_when() {
   local signal=$1 condition=$2 pid
   shift 2
   set -m
-  "$@" >/dev/null 2>&1 &
+  env --default-signal=INT "$@" >/dev/null 2>&1 &
   pid=$!
   set +m
   for _ in $(seq 3000); do "$condition" && break; sleep 0.02; done
