@@ -170,24 +170,30 @@ before=$(md5sum <"$dir/tiny/runs.csv")
 ./heaplab sweep --resume "$dir/tiny" >/dev/null 2>&1
 check "resuming a finished sweep runs nothing" test "$(md5sum <"$dir/tiny/runs.csv")" = "$before"
 
-# --- interrupted (SIGINT, then SIGKILL) partway, then resumed
-printf '%s\n' 'variants rc+malloc marksweep+pool rcgen+pool' 'workloads churn' 'size churn 300000,600000' \
-  'repetitions 6' >"$dir/long.sweep"
-for signal in INT KILL; do
-  out=$dir/long-$signal
-  # A background job of a script ignores SIGINT unless it is a job of its own,
-  # and so does all a shell started in the background runs: set it back.
+# interrupt_when SIGNAL CONDITION COMMAND...: the command as a job of its own
+# (so that it takes SIGINT), signalled once the condition (a function) holds,
+# whatever the machine's speed; its status. SIGINT back at its default either
+# way: a shell started in the background without job control ignores it, and
+# so would everything it runs.
+interrupt_when() {
+  local signal=$1 condition=$2 pid
+  shift 2
   set -m
-  env --default-signal=INT ./heaplab sweep "$dir/long.sweep" --out "$out" -j 2 >/dev/null 2>&1 &
+  env --default-signal=INT "$@" >/dev/null 2>&1 &
   pid=$!
   set +m
-  # Signal once the first row is in, whatever the machine's speed.
-  for _ in $(seq 200); do
-    [ "$({ wc -l <"$out/runs.csv"; } 2>/dev/null || echo 0)" -ge 2 ] && break
-    sleep 0.1
-  done
+  for _ in $(seq 3000); do "$condition" && break; sleep 0.02; done
   kill -"$signal" "$pid"
   { wait "$pid"; } 2>/dev/null # no "Killed" notice
+}
+
+# --- interrupted (SIGINT, then SIGKILL) once the first row is in, then resumed
+printf '%s\n' 'variants rc+malloc marksweep+pool rcgen+pool' 'workloads churn' 'size churn 300000,600000' \
+  'repetitions 6' >"$dir/long.sweep"
+first_row_in() { [ "$({ wc -l <"$out/runs.csv"; } 2>/dev/null || echo 0)" -ge 2 ]; }
+for signal in INT KILL; do
+  out=$dir/long-$signal
+  interrupt_when "$signal" first_row_in ./heaplab sweep "$dir/long.sweep" --out "$out" -j 2
   status=$?
   recorded=$(($(wc -l <"$out/runs.csv") - 1))
   check "SIGINT: exit 130 ($status)" test "$signal" = KILL -o $status -eq 130
@@ -274,21 +280,6 @@ check "phases: a torn heap.csv row is dropped and its run made again, once" phas
 
 # Interrupted in the hyperfine phase, resumed and interrupted in the heap
 # phase, resumed to the end: once with SIGINT then SIGKILL, once the other way.
-# interrupt_when SIGNAL CONDITION COMMAND...: the command as a job of its own
-# (so that it takes SIGINT), signalled once the condition (a function) holds;
-# its status. SIGINT back at its default either way: a shell started in the
-# background without job control ignores it, and so would everything it runs.
-interrupt_when() {
-  local signal=$1 condition=$2 pid
-  shift 2
-  set -m
-  env --default-signal=INT "$@" >/dev/null 2>&1 &
-  pid=$!
-  set +m
-  for _ in $(seq 3000); do "$condition" && break; sleep 0.02; done
-  kill -"$signal" "$pid"
-  { wait "$pid"; } 2>/dev/null # no "Killed" notice
-}
 in_hyperfine_phase() { [ -n "$(find "$out/hyperfine" -name '*.json' 2>/dev/null)" ]; }
 in_heap_phase() { [ "$({ wc -l <"$out/heap.csv"; } 2>/dev/null || echo 0)" -ge 2 ]; }
 for signals in "INT KILL" "KILL INT"; do
