@@ -62,6 +62,12 @@ static int keep_arenas_knob(void) {
     return index;
 }
 
+static int decay_ms_knob(void) {
+    int index = knob_find(alloc_knobs, "decay-ms");
+    assert_true(index >= 0);
+    return index;
+}
+
 static pool_census census(void) {
     pool_census c;
     pool_take_census(&c);
@@ -222,6 +228,42 @@ static void test_arenas_go_back_to_the_os(void **state) {
     check_drained_to(0);
 
     alloc_set_knob(keep_index, 1);
+}
+
+/* Drained arenas past keep-arenas wait decay-ms before they go back: a
+ * collector that frees in bulk and refills within a cycle does not unmap and
+ * map them again each time. */
+static void test_drained_arenas_decay(void **state) {
+    (void)state;
+    int decay_index = decay_ms_knob();
+    assert_int_equal((int)alloc_knobs[decay_index].default_value, 1000);
+    alloc_set_knob(decay_index, 300); /* far longer than filling and freeing take */
+    size_t count;
+    char **blocks = fill_arenas(6, &count);
+    size_t mapped = census().arenas_mapped;
+    free_all(blocks, count, SMALL_LIMIT);
+    check_drained_to(mapped); /* all drained, none released yet */
+
+    /* Refilled at once, they are reused: nothing new is mapped. */
+    blocks = fill_arenas(6, &count);
+    assert_int_equal(census().arenas_mapped, mapped);
+    free_all(blocks, count, SMALL_LIMIT);
+
+    /* Past the delay, the next pool carved (another class) releases all but
+     * the kept arena, and takes its pool from that one. */
+    usleep(500 * 1000);
+    char *p = must_allocate(48);
+    assert_int_equal(census().arenas_mapped, 1);
+    alloc_free(p, 48);
+    check_drained_to(1);
+
+    /* Lowering the delay releases at once. */
+    alloc_set_knob(decay_index, 100000);
+    blocks = fill_arenas(3, &count);
+    free_all(blocks, count, SMALL_LIMIT);
+    assert_true(census().arenas_mapped >= 3);
+    alloc_set_knob(decay_index, 0);
+    check_drained_to(1);
 }
 
 /* A class that needs a new pool takes it from the arena with the fewest
@@ -460,6 +502,7 @@ int main(void) {
         cmocka_unit_test(test_blocks_are_spaced_by_class_size),
         cmocka_unit_test(test_pool_state_transitions),
         cmocka_unit_test(test_arenas_go_back_to_the_os),
+        cmocka_unit_test(test_drained_arenas_decay),
         cmocka_unit_test(test_new_pools_come_from_the_fullest_arena),
         cmocka_unit_test(test_kept_arena_is_reused),
         cmocka_unit_test(test_every_block_is_16_byte_aligned),
@@ -468,5 +511,8 @@ int main(void) {
         cmocka_unit_test(test_null_when_mmap_fails),
         cmocka_unit_test(test_freed_block_is_poisoned),
     };
+    /* Released the moment they drain, unless a test says otherwise: what
+     * most tests count is the arenas in use. */
+    alloc_set_knob(knob_find(alloc_knobs, "decay-ms"), 0);
     return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
 }

@@ -13,9 +13,9 @@
  *
  * Arenas are kept in buckets by their count of free pools, so a new pool is
  * taken from the fullest arena that has one: the emptiest arenas are then
- * the likeliest to drain, and an arena holding no block goes back to the
- * OS - except for up to keep-arenas of them, kept so that a workload that
- * frees and reallocates does not map and unmap in a loop.
+ * the likeliest to drain. An arena holding no block goes back to the OS
+ * once it has stayed drained for decay-ms; up to keep-arenas of the most
+ * recently drained are kept however long they wait.
  *
  * Where this departs from pymalloc, for speed:
  * - Frees are sized, so the size class comes from the size, and we never
@@ -33,6 +33,13 @@
  *   does not shuttle a pool between the class and its arena on every call.
  *   Idle pools count as free when deciding whether an arena is drained, and
  *   go back to their arena before it is released.
+ * - pymalloc unmaps a drained arena at once (keeping one). A collector that
+ *   frees in bulk drains many at a time and refills them within a
+ *   collection cycle: under mark-sweep, GCBench mapped, faulted in and
+ *   unmapped tens of megabytes per collection, half its run time in the
+ *   kernel. Drained arenas decay instead, as jemalloc's dirty pages do: kept
+ *   for decay-ms, then released, checked when a pool is carved or an arena
+ *   drains (so a heap that stops allocating keeps what it held).
  *
  * Single-threaded by design (like obmalloc under the GIL): no locks, no
  * atomics. A heap and its allocator belong to one thread.
@@ -44,6 +51,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_ASAN 1
@@ -95,8 +103,10 @@ typedef struct arena {
     unsigned free_count;      /* free pools: on free_pools or never carved */
     unsigned idle_count;      /* pools on a used list with no block allocated */
     unsigned carved;          /* pools handed out at least once; the rest are untouched */
-    bool drained;             /* no block allocated: counted in arenas_empty */
+    bool drained;             /* no block allocated: counted in arenas_empty, on the drained list */
+    uint64_t drained_at_ms;   /* when it last drained */
     struct arena *next, *prev;  /* the bucket for free_count */
+    struct arena *later, *earlier; /* the drained list, oldest first */
 } arena;
 
 _Static_assert(POOLS_PER_ARENA == 64, "one bit per free-pool count in a 64-bit mask");
@@ -114,14 +124,20 @@ static uint64_t nonempty_buckets;
 
 /* arenas_empty counts drained arenas: those holding no allocated block. */
 static size_t arenas_mapped, arenas_empty, large_bytes;
-static size_t keep_arenas = 1;
+/* Drained arenas in the order they drained: the oldest is released first. */
+static arena *drained_oldest, *drained_newest;
 
+enum { KNOB_KEEP_ARENAS, KNOB_DECAY_MS };
 const char alloc_name[] = "pool";
 const knob alloc_knobs[] = {
-    {"keep-arenas", "arenas holding no block kept mapped for reuse, not returned to the OS",
-     1, 0, 1024, true},
+    [KNOB_KEEP_ARENAS] = {"keep-arenas", "drained arenas (holding no block) kept mapped however long they wait",
+                          1, 0, 1024, true},
+    [KNOB_DECAY_MS] = {"decay-ms", "milliseconds a drained arena beyond keep-arenas stays mapped for reuse",
+                       1000, 0, 3600000, true},
     {NULL},
 };
+static size_t keep_arenas = 1;
+static uint64_t decay_ms = 1000;
 
 static inline arena *arena_of(const void *p) {
     return (arena *)((uintptr_t)p & ~(uintptr_t)(ARENA_SIZE - 1));
@@ -192,6 +208,33 @@ static inline void set_free_count(arena *a, unsigned free_count) {
     bucket_link(a);
 }
 
+/* Coarse (a few ms) is plenty for a delay in hundreds of ms, and cheap. */
+static uint64_t now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static void drained_append(arena *a) {
+    a->drained = true;
+    a->drained_at_ms = now_ms();
+    a->later = NULL;
+    a->earlier = drained_newest;
+    if (drained_newest) drained_newest->later = a;
+    else drained_oldest = a;
+    drained_newest = a;
+    arenas_empty++;
+}
+
+static void drained_unlink(arena *a) {
+    if (a->earlier) a->earlier->later = a->later;
+    else drained_oldest = a->later;
+    if (a->later) a->later->earlier = a->earlier;
+    else drained_newest = a->earlier;
+    a->drained = false;
+    arenas_empty--;
+}
+
 static arena *map_arena(void) {
     /* Over-map and trim to an arena-aligned megabyte, so that masking an
      * address finds its arena. */
@@ -204,10 +247,9 @@ static arena *map_arena(void) {
     /* mmap's zeroed pages are a valid header: every pool free (capacity 0). */
     arena *a = (arena *)base;
     a->free_count = POOLS_PER_ARENA;
-    a->drained = true;
     POISON(base + ARENA_HEADER, ARENA_SIZE - ARENA_HEADER);
     arenas_mapped++;
-    arenas_empty++;
+    drained_append(a);
     bucket_link(a);
     return a;
 }
@@ -229,25 +271,27 @@ static void evict_idle_pools(arena *a) {
 static void release_drained_arena(arena *a) {
     evict_idle_pools(a);
     bucket_unlink(a);
+    drained_unlink(a);
     /* The addresses may be mapped again by anyone: leave no poison behind. */
     UNPOISON(a, ARENA_SIZE);
     arenas_mapped--;
-    arenas_empty--;
     munmap(a, ARENA_SIZE);
 }
 
+/* Releases the drained arenas that have waited decay-ms, oldest first,
+ * keeping the keep-arenas most recent. */
+static void release_decayed(void) {
+    if (arenas_empty <= keep_arenas) return;
+    uint64_t now = now_ms();
+    while (arenas_empty > keep_arenas && now - drained_oldest->drained_at_ms >= decay_ms)
+        release_drained_arena(drained_oldest);
+}
+
+/* Applies at once, so lowering either knob later also gives memory back. */
 void alloc_set_knob(int index, double value) {
-    if (index != 0) return;
-    keep_arenas = (size_t)value;
-    /* Applies at once, so lowering it later also gives memory back. */
-    for (unsigned n = 0; n <= POOLS_PER_ARENA && arenas_empty > keep_arenas; n++) {
-        arena *a = arenas_by_free[n];
-        while (a && arenas_empty > keep_arenas) {
-            arena *next = a->next;
-            if (a->drained) release_drained_arena(a);
-            a = next;
-        }
-    }
+    if (index == KNOB_KEEP_ARENAS) keep_arenas = (size_t)value;
+    else if (index == KNOB_DECAY_MS) decay_ms = (uint64_t)value;
+    release_decayed();
 }
 
 /* ---- pools: the slow paths ---- */
@@ -267,8 +311,10 @@ static void prefault(void *memory, size_t size) {
 
 /* The class has no used pool: take a free one from the fullest arena that
  * has one, an empty arena next, a new arena last. The new pool is idle until
- * its first block is allocated. */
+ * its first block is allocated. Decayed arenas go first, so none is released
+ * under the pool just taken from it. */
 __attribute__((noinline)) static pool *new_pool(unsigned size_class) {
+    release_decayed();
     uint64_t partial = nonempty_buckets & ~(uint64_t)1;
     arena *a;
     if (partial) a = arenas_by_free[__builtin_ctzll(partial)];
@@ -301,17 +347,14 @@ __attribute__((noinline)) static pool *new_pool(unsigned size_class) {
 __attribute__((noinline)) static void pool_revived(pool *p) {
     arena *a = arena_of(p);
     a->idle_count--;
-    if (a->drained) {
-        a->drained = false;
-        arenas_empty--;
-    }
+    if (a->drained) drained_unlink(a);
 }
 
 /* The last block of p was freed. If p is its class's only used pool it
  * stays there, idle, so that allocating and freeing one object at a time
  * does not move a pool in and out of its arena on every call; otherwise it
- * goes back to its arena. An arena left holding no block is drained: kept
- * while fewer than keep-arenas are, otherwise returned to the OS. */
+ * goes back to its arena. An arena left holding no block is drained: it
+ * joins the drained list, whose decayed arenas go back to the OS. */
 __attribute__((noinline)) static void pool_emptied(pool *p) {
     arena *a = arena_of(p);
     if (!p->prev && !p->next) {
@@ -324,8 +367,8 @@ __attribute__((noinline)) static void pool_emptied(pool *p) {
         set_free_count(a, a->free_count + 1);
     }
     if (a->free_count + a->idle_count < POOLS_PER_ARENA) return;
-    a->drained = true;
-    if (++arenas_empty > keep_arenas) release_drained_arena(a);
+    drained_append(a);
+    release_decayed();
 }
 
 /* ---- large requests ---- */
