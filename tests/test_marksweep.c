@@ -385,6 +385,31 @@ static void deep_chain_marks_and_frees(void **state) {
     destroy(h);
 }
 
+/* The mark stack holds edges, not objects: one object behind a million
+ * slots and a hundred roots is still marked, counted and kept once. */
+static void shared_object_is_marked_once(void **state) {
+    (void)state;
+    heap *h = manual_heap(false);
+    obj_new(h, WIDE_SLOTS, 0);
+    root wide = root_depth(h) - 1;
+    obj *shared = obj_new(h, 1, 8);
+    obj_set(h, shared, 0, shared);
+    for (uint32_t i = 0; i < WIDE_SLOTS; i++) obj_set(h, root_get(h, wide), i, shared);
+    for (int i = 0; i < 100; i++) root_push(h, shared);
+    obj_new(h, 0, 8); /* garbage once popped */
+    root_pop(h, 1);
+    heap_collect(h, -1);
+    heap_stats s = stats_of(h);
+    assert_int_equal(s.objects_marked, 2);
+    assert_int_equal(s.live_objects, 2);
+    assert_int_equal(s.objects_freed, 1);
+    root_pop(h, 101);
+    heap_collect(h, -1);
+    assert_int_equal(stats_of(h).objects_marked, 4);
+    assert_int_equal(stats_of(h).live_objects, 2);
+    destroy(h);
+}
+
 static void wide_object_marks_every_slot(void **state) {
     (void)state;
     heap *h = manual_heap(false);
@@ -560,6 +585,7 @@ int main(void) {
         cmocka_unit_test(live_data_past_the_limit_is_out_of_memory),
         cmocka_unit_test(deep_chain_marks_and_frees),
         cmocka_unit_test(wide_object_marks_every_slot),
+        cmocka_unit_test(shared_object_is_marked_once),
         cmocka_unit_test(verify_and_stress_over_random_mutation),
         cmocka_unit_test(books_balance_after_destroy),
         cmocka_unit_test(knobs_are_named_and_checked),
