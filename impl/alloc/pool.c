@@ -36,7 +36,7 @@
  * - pymalloc unmaps a drained arena at once (keeping one). A collector that
  *   frees in bulk drains many at a time and refills them within a
  *   collection cycle: under mark-sweep, GCBench mapped, faulted in and
- *   unmapped tens of megabytes per collection, half its run time in the
+ *   unmapped tens of megabytes per collection, 40% of its run time in the
  *   kernel. Drained arenas decay instead, as jemalloc's dirty pages do: kept
  *   for decay-ms, then released, checked when a pool is carved or an arena
  *   drains (so a heap that stops allocating keeps what it held).
