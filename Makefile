@@ -58,11 +58,20 @@ TOOLS := $(BUILD)/tools/heaplab-compare
 
 all: $(BINARIES) $(TOOLS)
 
-$(BUILD)/obj/%.o: %.c
+# The compiler and flags this folder is built with, rewritten only when they
+# change: objects depend on it, so building a folder in another MODE rebuilds
+# it whole instead of linking objects of two modes together.
+FLAGS_STAMP := $(BUILD)/gen/flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(subst ','\'',$(CFLAGS))' > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/harness/main-nometrics.o: harness/main.c
+$(BUILD)/obj/harness/main-nometrics.o: harness/main.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DHEAPLAB_NO_METRICS -c $< -o $@
 
@@ -75,7 +84,7 @@ $(BUILD)/gen/workloads.c: FORCE
 	   for w in $(WORKLOADS); do echo "    &workload_$$w,"; done; \
 	   echo '    0,'; echo '};'; } > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
-$(BUILD)/obj/gen/workloads.o: $(BUILD)/gen/workloads.c
+$(BUILD)/obj/gen/workloads.o: $(BUILD)/gen/workloads.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -85,7 +94,7 @@ $(BUILD)/gen/buildinfo.c: FORCE
 	@mkdir -p $(@D)
 	@scripts/buildinfo '$(CC)' '$(subst ','\'',$(filter-out -MMD -MP,$(CFLAGS)))' > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
-$(BUILD)/obj/gen/buildinfo.o: $(BUILD)/gen/buildinfo.c
+$(BUILD)/obj/gen/buildinfo.o: $(BUILD)/gen/buildinfo.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
