@@ -83,14 +83,19 @@ _Noreturn static void verify_failed(const char *message) {
     abort();
 }
 
+/* `array` moved to room for `count` entries of `size` bytes, or the end. */
+static void *resize_array(void *array, size_t count, size_t size, const char *what) {
+    void *moved = realloc(array, count * size);
+    if (!moved) out_of_system_memory(what, count);
+    return moved;
+}
+
 /* Doubles `*capacity` until it holds `needed` entries of `size` bytes. */
 static void *grow_array(void *array, size_t *capacity, size_t needed, size_t size, size_t initial, const char *what) {
     size_t grown = *capacity ? *capacity : initial;
     while (grown < needed) grown *= 2;
-    void *moved = realloc(array, grown * size);
-    if (!moved) out_of_system_memory(what, grown);
     *capacity = grown;
-    return moved;
+    return resize_array(array, grown, size, what);
 }
 
 /* ---- marking ---- */
@@ -217,12 +222,8 @@ swept:
 /* Doubles the table and its column of sizes together. */
 static void grow_object_table(heap *h) {
     size_t capacity = h->object_capacity ? 2 * h->object_capacity : INITIAL_OBJECT_CAPACITY;
-    obj **objects = realloc(h->objects, capacity * sizeof *objects);
-    if (!objects) out_of_system_memory("object table", capacity);
-    h->objects = objects;
-    uint32_t *sizes = realloc(h->sizes, capacity * sizeof *sizes);
-    if (!sizes) out_of_system_memory("object table", capacity);
-    h->sizes = sizes;
+    h->objects = resize_array(h->objects, capacity, sizeof *h->objects, "object table");
+    h->sizes = resize_array(h->sizes, capacity, sizeof *h->sizes, "object table");
     h->object_capacity = capacity;
 }
 
