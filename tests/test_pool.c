@@ -56,14 +56,8 @@ static void *must_allocate(size_t size) {
     return p;
 }
 
-static int keep_arenas_knob(void) {
-    int index = knob_find(alloc_knobs, "keep-arenas");
-    assert_true(index >= 0);
-    return index;
-}
-
-static int decay_ms_knob(void) {
-    int index = knob_find(alloc_knobs, "decay-ms");
+static int pool_knob(const char *name) {
+    int index = knob_find(alloc_knobs, name);
     assert_true(index >= 0);
     return index;
 }
@@ -194,7 +188,7 @@ static void check_drained_to(size_t arenas) {
 
 static void test_arenas_go_back_to_the_os(void **state) {
     (void)state;
-    int keep_index = keep_arenas_knob();
+    int keep_index = pool_knob("keep-arenas");
     assert_int_equal((int)alloc_knobs[keep_index].default_value, 1);
     size_t count;
 
@@ -235,7 +229,7 @@ static void test_arenas_go_back_to_the_os(void **state) {
  * map them again each time. */
 static void test_drained_arenas_decay(void **state) {
     (void)state;
-    int decay_index = decay_ms_knob();
+    int decay_index = pool_knob("decay-ms");
     assert_int_equal((int)alloc_knobs[decay_index].default_value, 1000);
     alloc_set_knob(decay_index, 60000); /* far longer than filling and freeing take */
     size_t count;
@@ -272,7 +266,7 @@ static void test_drained_arenas_decay(void **state) {
  * free pools, so the emptier arenas get the chance to drain. */
 static void test_new_pools_come_from_the_fullest_arena(void **state) {
     (void)state;
-    int keep_index = keep_arenas_knob();
+    int keep_index = pool_knob("keep-arenas");
     alloc_set_knob(keep_index, 0); /* start from nothing: no idle pools anywhere */
     alloc_set_knob(keep_index, 1);
     assert_int_equal(census().arenas_mapped, 0);
