@@ -20,6 +20,7 @@
  * table dense by moving the last survivor into each hole (two fingers, so
  * the cost is proportional to the garbage, not the heap).
  */
+#include "../growable_array.h"
 #include "../heap_base.h"
 
 #include <stdio.h>
@@ -73,29 +74,9 @@ _Static_assert(sizeof(ms_header) + sizeof(obj) + (uint64_t)OBJ_MAX_REFS * sizeof
                "the sizes column holds any object's footprint");
 
 
-_Noreturn static void out_of_system_memory(const char *what, size_t count) {
-    fprintf(stderr, "heaplab: marksweep: out of memory growing the %s to %zu entries\n", what, count);
-    abort();
-}
-
 _Noreturn static void verify_failed(const char *message) {
     fprintf(stderr, "heaplab verify: %s: %s\n", gc_name, message);
     abort();
-}
-
-/* `array` moved to room for `count` entries of `size` bytes, or the end. */
-static void *resize_array(void *array, size_t count, size_t size, const char *what) {
-    void *moved = realloc(array, count * size);
-    if (!moved) out_of_system_memory(what, count);
-    return moved;
-}
-
-/* Doubles `*capacity` until it holds `needed` entries of `size` bytes. */
-static void *grow_array(void *array, size_t *capacity, size_t needed, size_t size, size_t initial, const char *what) {
-    size_t grown = *capacity ? *capacity : initial;
-    while (grown < needed) grown *= 2;
-    *capacity = grown;
-    return resize_array(array, grown, size, what);
 }
 
 /* ---- marking ---- */
