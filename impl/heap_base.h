@@ -66,6 +66,10 @@ static inline void heap_base_zero(void *block, size_t from, size_t size) {
     static const sixteen_bytes zero;
     char *p = (char *)block + from;
     size_t n = size - from;
+    /* No object is that large (the shape limits); said, because inlined into
+     * a caller with several header sizes the compiler may think otherwise
+     * and warn about the memset below. */
+    if (n > PTRDIFF_MAX) __builtin_unreachable();
     if (LIKELY(n - 16 <= 48)) {
         size_t inner = n > 32 ? 16 : 0;
         memcpy(p, &zero, 16);

@@ -578,6 +578,38 @@ static void deep_chain_is_released_iteratively(void **state) {
     destroy(h);
 }
 
+/* A container freed out of allocation order leaves a hole in its
+ * generation's table; a table full of holes is compacted, not grown; a
+ * collection squeezes them out. Verify mode checks after each collection that
+ * every container sits where its header says and the holes are counted. */
+static void holes_in_the_tables_stay_sound(void **state) {
+    (void)state;
+    enum { SLOTS = 3000, PASSES = 3, ROUNDS = 6 };
+    heap *h = new_heap((options){.threshold0 = 0, .threshold1 = 10, .threshold2 = 10, .verify = true});
+    obj_new(h, SLOTS, 0);
+    root holder = root_depth(h) - 1;
+    for (int round = 0; round < ROUNDS; round++) {
+        /* Each pass replaces every slot's container, freeing the previous
+         * pass's from the front of the table while new ones are appended:
+         * by the third, generation 0's table is full and half holes. */
+        for (int pass = 0; pass < PASSES; pass++) {
+            for (uint32_t i = 0; i < SLOTS; i++) {
+                obj_new(h, 1, 8);
+                obj_set_pop(h, root_get(h, holder), i);
+            }
+        }
+        /* Every third emptied, then generation 0, 1 or all collected: the
+         * rounds before promoted theirs, so older tables get holes too. */
+        for (uint32_t i = (uint32_t)round % 3; i < SLOTS; i += 3) obj_set(h, root_get(h, holder), i, NULL);
+        heap_collect(h, round % 3 == 2 ? -1 : round % 3);
+        assert_int_equal(live_objects(h), 1 + SLOTS - SLOTS / 3);
+    }
+    assert_int_equal(collected(h, 0) + collected(h, 1) + collected(h, 2), 0);
+    root_pop(h, 1);
+    assert_int_equal(live_objects(h), 0);
+    destroy(h);
+}
+
 static void big_ring_is_collected(void **state) {
     (void)state;
     heap *h = new_heap((options){DEFAULTS});
@@ -829,6 +861,7 @@ int main(void) {
         cmocka_unit_test(older_references_keep_young_objects),
         cmocka_unit_test(young_cycle_held_only_by_old_object_survives),
         cmocka_unit_test(deep_chain_is_released_iteratively),
+        cmocka_unit_test(holes_in_the_tables_stay_sound),
         cmocka_unit_test(big_ring_is_collected),
         cmocka_unit_test(verify_and_stress_every_allocation),
         cmocka_unit_test(verify_and_stress_every_seventh_allocation),

@@ -9,9 +9,14 @@
  * per-generation collection counts match gc.get_stats() for the same sequence
  * of container allocations.
  *
- * Every pass is a loop over a list: no recursion anywhere, so chains and rings
- * of ten million objects collect and free on a shallow C stack.
+ * Where CPython keeps each generation as a linked list, this keeps a table
+ * (below), and where CPython finds the reachable by moving objects between
+ * lists, this marks them; the objects found and collected and every count
+ * are the same. Every pass is a loop over a table or an explicit
+ * stack: no recursion anywhere, so chains and rings of ten million objects
+ * collect and free on a shallow C stack.
  */
+#include "../growable_array.h"
 #include "../refcount.h"
 
 #include <stdio.h>
@@ -29,27 +34,44 @@ const knob gc_knobs[] = {
 
 #define GENERATIONS 3
 #define OLDEST (GENERATIONS - 1)
+/* The fourth table holds a collection's garbage while it is deleted. */
+#define GARBAGE GENERATIONS
+#define TABLES (GENERATIONS + 1)
 
-/* A container's header: the generation list links, then a word that is zero
- * outside a collection and holds flags and the scratch count during one (so
- * the links stay intact for the lists a collection needs), then the count.
- * An atom (no slots) is never tracked and carries the count alone. */
+/* A container's header: where it is tracked (its table, and its index in
+ * it), then a word that is zero outside a collection and holds flags and the
+ * scratch count during one, then the count. An atom (no slots) is never
+ * tracked and carries the count alone. */
 typedef struct gc_header {
-    struct gc_header *prev, *next;
+    size_t place; /* index << PLACE_TABLE_BITS | table */
     uintptr_t gc_refs;
     refcount_word rc;
 } gc_header;
 
-_Static_assert(sizeof(gc_header) == 4 * sizeof(uintptr_t), "the count must be the last word of the header");
+#define PLACE_TABLE_BITS 2
+#define PLACE_TABLE_MASK (((size_t)1 << PLACE_TABLE_BITS) - 1)
+_Static_assert(TABLES <= PLACE_TABLE_MASK + 1, "a place names every table");
+_Static_assert(sizeof(gc_header) == 3 * sizeof(uintptr_t), "the count must be the last word of the header");
 
 /* gc_refs flags, at the top so that the scratch count below them is the
  * plain difference the passes compute. */
 #define GC_COLLECTING ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 1)) /* in the generation being collected */
-#define GC_UNREACHABLE ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 2)) /* on the tentatively unreachable list */
-#define GC_REFS_MASK (GC_UNREACHABLE - 1)
+#define GC_REACHABLE ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 2))  /* found reachable by this collection */
+#define GC_REFS_MASK (GC_REACHABLE - 1)
+
+/* The containers of a generation, densely: a table, not CPython's linked
+ * list, so that a collection reads it in order and can fetch the objects it
+ * will visit next while it works on this one. A list is walked one miss at a
+ * time once allocation has scattered its order over the heap (an aged heap
+ * did each collection at twice the cost per object). An entry freed by
+ * counting becomes a hole (NULL); the collection compacts them away, and so
+ * does an append that finds the table full of holes. */
+typedef struct gc_table {
+    gc_header **entries;
+    size_t count, holes, capacity;
+} gc_table;
 
 typedef struct gc_generation {
-    gc_header head; /* sentinel of a circular list; only the links are used */
     uint64_t threshold, count;
     uint64_t collections, collected;
 } gc_generation;
@@ -57,6 +79,9 @@ typedef struct gc_generation {
 struct heap {
     heap_base base;
     gc_generation generations[GENERATIONS];
+    gc_table tables[TABLES]; /* a table per generation, then GARBAGE */
+    gc_header **mark_stack;  /* kept between collections */
+    size_t mark_stack_capacity;
     /* threshold0, or "never" when it is 0: one comparison on the hot path. */
     uint64_t automatic_threshold0;
     /* The full-collection guard: survivors of middle-generation collections
@@ -73,48 +98,60 @@ static inline size_t header_size(uint32_t nrefs) { return nrefs ? sizeof(gc_head
 static inline size_t size_of(const obj *o) { return obj_footprint(header_size(o->nrefs), o->nrefs, o->nbytes); }
 static inline void *block_of(const obj *o) { return (char *)o - header_size(o->nrefs); }
 
+/* ---- the tables ---- */
 
+#define INITIAL_TABLE_CAPACITY 1024
+#define INITIAL_MARK_STACK_CAPACITY 1024
 
-/* ---- the generation lists: circular, doubly linked, with a sentinel ---- */
+static inline unsigned table_of(const gc_header *g) { return (unsigned)(g->place & PLACE_TABLE_MASK); }
+static inline size_t index_of(const gc_header *g) { return g->place >> PLACE_TABLE_BITS; }
 
-static inline void list_init(gc_header *head) { head->prev = head->next = head; }
-static inline bool list_is_empty(const gc_header *head) { return head->next == head; }
-
-static inline void list_append(gc_header *node, gc_header *head) {
-    gc_header *last = head->prev;
-    last->next = node;
-    node->prev = last;
-    node->next = head;
-    head->prev = node;
+static inline void place_at(gc_header *g, unsigned table, size_t index) {
+    g->place = index << PLACE_TABLE_BITS | table;
 }
 
-static inline void list_insert_before(gc_header *node, gc_header *position) {
-    gc_header *prev = position->prev;
-    prev->next = node;
-    node->prev = prev;
-    node->next = position;
-    position->prev = node;
+/* Squeezes the holes out of table `which`, keeping the order. */
+static void table_compact(heap *h, unsigned which) {
+    gc_table *t = &h->tables[which];
+    size_t kept = 0;
+    for (size_t i = 0; i < t->count; i++) {
+        gc_header *g = t->entries[i];
+        if (!g) continue;
+        place_at(g, which, kept);
+        t->entries[kept++] = g;
+    }
+    t->count = kept;
+    t->holes = 0;
 }
 
-static inline void list_unlink(gc_header *node) {
-    node->prev->next = node->next;
-    node->next->prev = node->prev;
+/* A full table: compacted when at least half of it is holes (so each
+ * compaction is paid for by as many frees), grown otherwise. */
+__attribute__((noinline)) static void table_make_room(heap *h, unsigned which) {
+    gc_table *t = &h->tables[which];
+    if (t->holes >= t->count / 2 && t->holes) table_compact(h, which);
+    if (t->count == t->capacity)
+        t->entries = grow_array(t->entries, &t->capacity, t->count + 1, sizeof *t->entries, INITIAL_TABLE_CAPACITY,
+                                "generation table");
 }
 
-static inline void list_move(gc_header *node, gc_header *head) {
-    list_unlink(node);
-    list_append(node, head);
+static inline void track(heap *h, gc_header *g, unsigned which) {
+    gc_table *t = &h->tables[which];
+    if (UNLIKELY(t->count == t->capacity)) table_make_room(h, which);
+    place_at(g, which, t->count);
+    t->entries[t->count++] = g;
 }
 
-/* Appends every node of `from` to `to`; `from` is left empty. */
-static void list_merge(gc_header *from, gc_header *to) {
-    if (list_is_empty(from)) return;
-    gc_header *to_last = to->prev, *first = from->next, *last = from->prev;
-    to_last->next = first;
-    first->prev = to_last;
-    last->next = to;
-    to->prev = last;
-    list_init(from);
+/* A freed container leaves a hole, or shortens the table when it was the
+ * last one in (a temporary freed before anything newer). */
+static inline void untrack(heap *h, gc_header *g) {
+    gc_table *t = &h->tables[table_of(g)];
+    size_t index = index_of(g);
+    if (index + 1 == t->count) {
+        t->count--;
+    } else {
+        t->entries[index] = NULL;
+        t->holes++;
+    }
 }
 
 /* ---- reference counting ---- */
@@ -150,7 +187,7 @@ __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
             }
         }
         if (dead->nrefs) {
-            list_unlink(gc_of(dead));
+            untrack(h, gc_of(dead));
             /* As PyObject_GC_Del: a container freed makes room in generation 0. */
             if (h->generations[0].count) h->generations[0].count--;
         }
@@ -164,102 +201,172 @@ __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
 
 /* ---- the cycle detector ---- */
 
-/* Scratch count = reference count, for every container being collected. */
-static uint64_t update_refs(gc_header *young) {
-    uint64_t examined = 0;
-    for (gc_header *g = young->next; g != young; g = g->next, examined++) g->gc_refs = GC_COLLECTING | g->rc.refcount;
-    return examined;
+/* How far ahead a pass fetches: the header of the entry twice this far
+ * ahead, and the children of the entry this far ahead (whose slots the first
+ * fetch brought in), so that both have arrived by the entry's turn. Table
+ * order is mostly allocation order, not address order, once an allocator
+ * recycles memory: without this every entry is a miss waited for alone. */
+#define PREFETCH_DISTANCE 8
+/* Children fetched per entry: a small container's; a wide one's slots are
+ * read in order anyway. */
+#define PREFETCH_CHILDREN 8
+
+static inline void prefetch_entry(gc_header *const *entries, size_t k, size_t count) {
+    if (k >= count || !entries[k]) return;
+    __builtin_prefetch(entries[k], 1);
+    __builtin_prefetch(object_of(entries[k])->refs, 0);
 }
 
-/* Takes away the references the collected containers make to each other:
+static inline void prefetch_children(gc_header *const *entries, size_t k, size_t count) {
+    if (k >= count || !entries[k]) return;
+    const obj *o = object_of(entries[k]);
+    uint32_t n = o->nrefs < PREFETCH_CHILDREN ? o->nrefs : PREFETCH_CHILDREN;
+    for (uint32_t i = 0; i < n; i++)
+        if (o->refs[i]) __builtin_prefetch(&gc_of(o->refs[i])->gc_refs, 1);
+}
+
+static inline void prefetch_ahead(gc_header *const *entries, size_t k, size_t count) {
+    prefetch_entry(entries, k + 2 * PREFETCH_DISTANCE, count);
+    prefetch_children(entries, k + PREFETCH_DISTANCE, count);
+}
+
+/* Takes one off the scratch count of every child being collected:
+ * branch-free, the top bit (GC_COLLECTING) is what is subtracted, so older
+ * generations are left alone. */
+static inline void subtract_children(const obj *o) {
+    for (uint32_t i = 0; i < o->nrefs; i++) {
+        obj *child = o->refs[i];
+        if (!child || !child->nrefs) continue;
+        gc_header *cg = gc_of(child);
+        cg->gc_refs -= cg->gc_refs >> (sizeof(uintptr_t) * 8 - 1);
+    }
+}
+
+/* Gathers generations g, g-1, ..., 0 into g's table, holes squeezed out and
+ * each container's scratch count set to its reference count
+ * (update_refs). For a full collection (`subtract`, a constant in each
+ * call) the same walk also takes away the references the containers make to
+ * each other: every tracked container is being collected, so a child met
+ * before its own turn goes below zero for a while (the arithmetic is
+ * modular) and its turn adds the collecting bit and its count. One walk
+ * instead of two over the whole heap. Returns the containers gathered. */
+static inline size_t gather(heap *h, int g, bool subtract) {
+    gc_table *young = &h->tables[g];
+    size_t gathered = 0;
+    for (int i = g; i >= 0; i--) {
+        gc_table *t = &h->tables[i];
+        if (i != g && gathered + t->count > young->capacity)
+            young->entries = grow_array(young->entries, &young->capacity, gathered + t->count,
+                                        sizeof *young->entries, INITIAL_TABLE_CAPACITY, "generation table");
+        for (size_t k = 0; k < t->count; k++) {
+            if (subtract) prefetch_ahead(t->entries, k, t->count);
+            else prefetch_entry(t->entries, k + PREFETCH_DISTANCE, t->count);
+            gc_header *e = t->entries[k];
+            if (!e) continue;
+            place_at(e, (unsigned)g, gathered);
+            young->entries[gathered++] = e;
+            if (subtract) {
+                e->gc_refs += GC_COLLECTING + e->rc.refcount;
+                const obj *o = object_of(e);
+                for (uint32_t c = 0; c < o->nrefs; c++) {
+                    obj *child = o->refs[c];
+                    if (child && child->nrefs) gc_of(child)->gc_refs--;
+                }
+            } else {
+                e->gc_refs = GC_COLLECTING | e->rc.refcount;
+            }
+        }
+        t->holes = 0;
+        if (i != g) t->count = 0;
+    }
+    young->count = gathered;
+    return gathered;
+}
+
+/* Takes away the references the gathered containers make to each other:
  * what is left counts references from roots and from older generations. */
-static void subtract_refs(gc_header *young) {
-    for (gc_header *g = young->next; g != young; g = g->next) {
-        obj *o = object_of(g);
-        for (uint32_t i = 0; i < o->nrefs; i++) {
-            obj *child = o->refs[i];
-            if (!child || !child->nrefs) continue;
-            gc_header *cg = gc_of(child);
-            /* Branch-free: subtracts one exactly when the collecting bit (the
-             * top bit) is set; older generations are left alone. */
-            cg->gc_refs -= cg->gc_refs >> (sizeof(uintptr_t) * 8 - 1);
-        }
+static void subtract_refs(const gc_table *young) {
+    for (size_t k = 0; k < young->count; k++) {
+        prefetch_ahead(young->entries, k, young->count);
+        subtract_children(object_of(young->entries[k]));
     }
 }
 
-/* Both passes in one walk, for a full collection: every tracked container
- * is being collected, so no child needs telling apart from an older one. A
- * child met before its own turn goes below zero for a while (the arithmetic
- * is modular); its turn adds the collecting bit and its count, and what is
- * left is the same difference the two passes compute. One walk of the list
- * instead of two: on a heap larger than the cache, that walk is a miss per
- * object. */
-static uint64_t update_and_subtract_refs(gc_header *all) {
-    uint64_t examined = 0;
-    for (gc_header *g = all->next; g != all; g = g->next, examined++) {
-        g->gc_refs += GC_COLLECTING + g->rc.refcount;
-        obj *o = object_of(g);
-        for (uint32_t i = 0; i < o->nrefs; i++) {
-            obj *child = o->refs[i];
-            if (child && child->nrefs) gc_of(child)->gc_refs--;
-        }
-    }
-    return examined;
+static inline void mark_stack_push(heap *h, size_t *depth, gc_header *g) {
+    if (UNLIKELY(*depth == h->mark_stack_capacity))
+        h->mark_stack = grow_array(h->mark_stack, &h->mark_stack_capacity, *depth + 1, sizeof *h->mark_stack,
+                                   INITIAL_MARK_STACK_CAPACITY, "mark stack");
+    h->mark_stack[(*depth)++] = g;
 }
 
-/* CPython's move_unreachable: one walk of `young`. An object with a count
- * left is reachable: its children are marked reachable, and those already
- * moved to `unreachable` come back into `young` just ahead of the walk, to be
- * walked in turn. An object with none left moves to `unreachable` for now.
- * What `unreachable` holds at the end is garbage. Scanned survivors leave
- * with gc_refs 0; returns how many, and their bytes through `bytes`.
- *
- * The walk goes from the newest object to the oldest, where CPython goes the
- * other way; the outcome is the same. Objects mostly point at older ones (a
- * container is filled with parts made before it), so a referrer is usually
- * scanned before what it refers to: little moves out and back, and the
- * survivors keep allocation order, which later passes walk through memory
- * in address order for most allocators. */
-static uint64_t move_unreachable(gc_header *young, gc_header *unreachable, uint64_t *bytes) {
-    uint64_t survivors = 0, survivor_bytes = 0;
-    gc_header *g = young->prev;
-    while (g != young) {
-        if (g->gc_refs & GC_REFS_MASK) {
-            obj *o = object_of(g);
+/* Where CPython's move_unreachable moves objects between lists, this marks:
+ * a container with a count left is referenced from outside, and it and
+ * everything being collected that it reaches, through an explicit stack, is
+ * flagged GC_REACHABLE. What is not flagged at the end is garbage. */
+static void mark_reachable(heap *h, const gc_table *young) {
+    size_t depth = 0;
+    for (size_t k = 0; k < young->count; k++) {
+        prefetch_entry(young->entries, k + PREFETCH_DISTANCE, young->count);
+        gc_header *start = young->entries[k];
+        if ((start->gc_refs & GC_REACHABLE) || !(start->gc_refs & GC_REFS_MASK)) continue;
+        start->gc_refs |= GC_REACHABLE;
+        mark_stack_push(h, &depth, start);
+        while (depth) {
+            const obj *o = object_of(h->mark_stack[--depth]);
             for (uint32_t i = 0; i < o->nrefs; i++) {
                 obj *child = o->refs[i];
                 if (!child || !child->nrefs) continue;
                 gc_header *cg = gc_of(child);
-                uintptr_t refs = cg->gc_refs;
-                if (!(refs & GC_COLLECTING)) continue; /* older, or already scanned */
-                if (refs & GC_UNREACHABLE) {
-                    list_unlink(cg);
-                    list_insert_before(cg, g);
-                }
-                cg->gc_refs = GC_COLLECTING | 1;
+                if ((cg->gc_refs & (GC_COLLECTING | GC_REACHABLE)) != GC_COLLECTING) continue;
+                cg->gc_refs |= GC_REACHABLE;
+                mark_stack_push(h, &depth, cg);
             }
-            g->gc_refs = 0;
-            survivors++;
-            survivor_bytes += obj_footprint(sizeof(gc_header), o->nrefs, o->nbytes);
-            g = g->prev; /* only now: the walk may have put objects before g */
-        } else {
-            gc_header *prev = g->prev;
-            list_move(g, unreachable);
-            g->gc_refs = GC_COLLECTING | GC_UNREACHABLE;
-            g = prev;
         }
     }
+}
+
+/* Survivors leave with gc_refs 0 for the next generation, in the order they
+ * were gathered (the oldest generation keeps them in its own table);
+ * garbage goes to the GARBAGE table. Returns the survivors, and their bytes
+ * through `bytes`. */
+static uint64_t promote_survivors(heap *h, int g, uint64_t *bytes) {
+    gc_table *young = &h->tables[g];
+    uint64_t survivors = 0, survivor_bytes = 0;
+    size_t kept = 0;
+    for (size_t k = 0; k < young->count; k++) {
+        prefetch_entry(young->entries, k + PREFETCH_DISTANCE, young->count);
+        gc_header *e = young->entries[k];
+        bool reachable = e->gc_refs & GC_REACHABLE;
+        e->gc_refs = 0;
+        if (!reachable) {
+            track(h, e, GARBAGE);
+            continue;
+        }
+        const obj *o = object_of(e);
+        survivors++;
+        survivor_bytes += obj_footprint(sizeof(gc_header), o->nrefs, o->nbytes);
+        if (g == OLDEST) {
+            place_at(e, OLDEST, kept);
+            young->entries[kept++] = e;
+        } else {
+            track(h, e, (unsigned)g + 1);
+        }
+    }
+    young->count = kept;
     *bytes = survivor_bytes;
     return survivors;
 }
 
 /* Clears every slot of every garbage container; reference counting frees
- * them, and frees them off this list too, so the walk always takes the
- * current first one. One still referenced by garbage not yet cleared goes to
- * `old` and dies when that garbage is cleared. */
-static void delete_garbage(heap *h, gc_header *unreachable, gc_header *old) {
-    while (!list_is_empty(unreachable)) {
-        gc_header *g = unreachable->next;
+ * them, and frees them out of the GARBAGE table too, leaving holes the walk
+ * steps over. One still referenced by garbage not yet cleared goes to
+ * generation `old` and dies when that garbage is cleared. */
+static void delete_garbage(heap *h, unsigned old) {
+    gc_table *garbage = &h->tables[GARBAGE];
+    for (size_t k = 0; k < garbage->count; k++) {
+        prefetch_entry(garbage->entries, k + PREFETCH_DISTANCE, garbage->count);
+        gc_header *g = garbage->entries[k];
+        if (!g) continue;
         obj *o = object_of(g);
         g->rc.refcount++; /* clearing its slots must not free it under us */
         for (uint32_t i = 0; i < o->nrefs; i++) {
@@ -268,11 +375,12 @@ static void delete_garbage(heap *h, gc_header *unreachable, gc_header *old) {
             decref(h, child);
         }
         if (g->rc.refcount > 1) {
-            g->gc_refs = 0;
-            list_move(g, old);
+            untrack(h, g);
+            track(h, g, old);
         }
         decref(h, o);
     }
+    garbage->count = garbage->holes = 0;
 }
 
 static void check_heap(heap *h, bool full_collection);
@@ -286,31 +394,26 @@ __attribute__((noinline)) static void collect(heap *h, int g) {
 
     if (g + 1 < GENERATIONS) h->generations[g + 1].count++;
     for (int i = 0; i <= g; i++) h->generations[i].count = 0;
-    gc_header *young = &h->generations[g].head;
-    for (int i = 0; i < g; i++) list_merge(&h->generations[i].head, young);
-    gc_header *old = g == OLDEST ? young : &h->generations[g + 1].head;
 
     uint64_t examined;
-    if (young == old) {
-        examined = update_and_subtract_refs(young);
+    if (g == OLDEST) {
+        examined = gather(h, g, true);
     } else {
-        examined = update_refs(young);
-        subtract_refs(young);
+        examined = gather(h, g, false);
+        subtract_refs(&h->tables[g]);
     }
-    gc_header unreachable;
-    list_init(&unreachable);
+    mark_reachable(h, &h->tables[g]);
     uint64_t survivor_bytes;
-    uint64_t survivors = move_unreachable(young, &unreachable, &survivor_bytes);
+    uint64_t survivors = promote_survivors(h, g, &survivor_bytes);
     uint64_t collected = examined - survivors;
 
-    if (young != old) {
-        if (g == OLDEST - 1) h->long_lived_pending += survivors;
-        list_merge(young, old);
-    } else {
+    if (g == OLDEST) {
         h->long_lived_pending = 0;
         h->long_lived_total = survivors;
+    } else if (g == OLDEST - 1) {
+        h->long_lived_pending += survivors;
     }
-    delete_garbage(h, &unreachable, old);
+    delete_garbage(h, g == OLDEST ? OLDEST : (unsigned)g + 1);
 
     h->collecting = false;
     h->generations[g].collections++;
@@ -355,30 +458,39 @@ _Noreturn static void verify_fail(const char *message, const void *object, int g
     abort();
 }
 
-/* Every tracked container is in exactly one generation list, the lists hold
- * only allocated containers, the links agree both ways, and no collection
- * left its flags behind. Uses the registry's scratch, zero again after. */
+/* Every tracked container is in exactly one generation table, at the place
+ * its header names; the tables hold only allocated containers and count
+ * their holes right; the garbage table is empty; and no collection left its
+ * flags behind. Uses the registry's scratch, zero again after. */
 static void check_generations(heap *h) {
     object_registry *r = &h->base.registry;
+    if (h->tables[GARBAGE].count) verify_fail("the garbage table is not empty after a collection", NULL, -1);
     uint64_t listed = 0;
-    for (int i = 0; i < GENERATIONS; i++) {
-        gc_header *head = &h->generations[i].head;
-        for (gc_header *g = head->next;; g = g->next) {
-            if (g->next->prev != g || g->prev->next != g) verify_fail("generation list links disagree", g, i);
-            if (g == head) break;
+    for (unsigned i = 0; i < GENERATIONS; i++) {
+        const gc_table *t = &h->tables[i];
+        size_t holes = 0;
+        for (size_t k = 0; k < t->count; k++) {
+            gc_header *g = t->entries[k];
+            if (!g) {
+                holes++;
+                continue;
+            }
             registry_entry *e = registry_find(r, object_of(g));
-            if (!e) verify_fail("a generation list holds an object that is not allocated", object_of(g), i);
-            if (!object_of(g)->nrefs) verify_fail("an atom (no slots) is tracked", object_of(g), i);
-            if (e->scratch) verify_fail("a container is listed twice", object_of(g), i);
-            if (g->gc_refs) verify_fail("a container kept collection flags after a collection", object_of(g), i);
+            if (!e) verify_fail("a generation table holds an object that is not allocated", object_of(g), (int)i);
+            if (table_of(g) != i || index_of(g) != k)
+                verify_fail("a container's header names another place in the tables", object_of(g), (int)i);
+            if (!object_of(g)->nrefs) verify_fail("an atom (no slots) is tracked", object_of(g), (int)i);
+            if (e->scratch) verify_fail("a container is listed twice", object_of(g), (int)i);
+            if (g->gc_refs) verify_fail("a container kept collection flags after a collection", object_of(g), (int)i);
             e->scratch = 1;
-            if (++listed > r->count) verify_fail("the generation lists hold more than the heap", object_of(g), i);
+            if (++listed > r->count) verify_fail("the generation tables hold more than the heap", object_of(g), (int)i);
         }
+        if (holes != t->holes) verify_fail("a generation table miscounts its holes", NULL, (int)i);
     }
     for (size_t k = 0; k < r->capacity; k++) {
         registry_entry *e = &r->entries[k];
         if (!e->object) continue;
-        if (e->object->nrefs && !e->scratch) verify_fail("a container is in no generation list", e->object, -1);
+        if (e->object->nrefs && !e->scratch) verify_fail("a container is in no generation table", e->object, -1);
         e->scratch = 0;
     }
 }
@@ -397,7 +509,6 @@ heap *heap_create(const heap_config *config) {
     if (!h) return NULL;
     heap_base_init(&h->base, config);
     for (int i = 0; i < GENERATIONS; i++) {
-        list_init(&h->generations[i].head);
         h->generations[i].threshold = knob_value(config->knobs[i]);
     }
     /* CPython: threshold0 == 0 disables automatic collection. */
@@ -413,7 +524,7 @@ static inline obj *init_object(heap *h, void *block, uint32_t nrefs, uint32_t nb
     if (nrefs) {
         gc_header *g = block;
         g->gc_refs = 0;
-        list_append(g, &h->generations[0].head);
+        track(h, g, 0);
     }
     o->nrefs = nrefs;
     o->nbytes = nbytes;
@@ -482,8 +593,7 @@ void heap_stats_get(heap *h, heap_stats *stats) {
 /* Verify mode's teardown of anything left (nothing is, after the final full
  * collection, but the registry is the authority). */
 static void free_leaked(obj *o, uint64_t size, void *data) {
-    (void)data;
-    if (o->nrefs) list_unlink(gc_of(o));
+    if (o->nrefs) untrack(data, gc_of(o));
     alloc_free(block_of(o), size);
 }
 
@@ -493,8 +603,10 @@ void heap_destroy(heap *h, heap_leak_report *report) {
     /* With no roots, everything left is garbage held by cycles: a full
      * collection frees it all, and the leak report says 0. */
     collect(h, OLDEST);
-    heap_base_finish(&h->base, report, free_leaked, NULL);
+    heap_base_finish(&h->base, report, free_leaked, h);
     heap_base_release(&h->base);
+    for (int i = 0; i < TABLES; i++) free(h->tables[i].entries);
+    free(h->mark_stack);
     free(h);
 }
 
