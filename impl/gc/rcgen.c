@@ -10,9 +10,8 @@
  * of container allocations.
  *
  * Where CPython keeps each generation as a linked list, this keeps a table
- * (below), and where CPython finds the reachable by moving objects between
- * lists, this marks them; the objects found and collected and every count
- * are the same. Every pass is a loop over a table or an explicit
+ * (below); the passes are CPython's, over tables, and every object found
+ * and every count is the same. Every pass is a loop over a table or an explicit
  * stack: no recursion anywhere, so chains and rings of ten million objects
  * collect and free on a shallow C stack.
  */
@@ -56,8 +55,9 @@ _Static_assert(sizeof(gc_header) == 3 * sizeof(uintptr_t), "the count must be th
 /* gc_refs flags, at the top so that the scratch count below them is the
  * plain difference the passes compute. */
 #define GC_COLLECTING ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 1)) /* in the generation being collected */
-#define GC_REACHABLE ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 2))  /* found reachable by this collection */
-#define GC_REFS_MASK (GC_REACHABLE - 1)
+#define GC_REACHABLE ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 2))  /* reached before the walk got to it */
+#define GC_ASIDE ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 3))      /* set aside: the rest is where */
+#define GC_REFS_MASK (GC_ASIDE - 1)
 
 /* The containers of a generation, densely: a table, not CPython's linked
  * list, so that a collection reads it in order and can fetch the objects it
@@ -124,14 +124,20 @@ static void table_compact(heap *h, unsigned which) {
     t->holes = 0;
 }
 
+/* Room in table `t` for `more` entries past its count, without compacting
+ * (a walk over it may be under way). */
+static void reserve(gc_table *t, size_t more) {
+    if (t->count + more > t->capacity)
+        t->entries = grow_array(t->entries, &t->capacity, t->count + more, sizeof *t->entries, INITIAL_TABLE_CAPACITY,
+                                "generation table");
+}
+
 /* A full table: compacted when at least half of it is holes (so each
  * compaction is paid for by as many frees), grown otherwise. */
 __attribute__((noinline)) static void table_make_room(heap *h, unsigned which) {
     gc_table *t = &h->tables[which];
-    if (t->holes >= t->count / 2 && t->holes) table_compact(h, which);
-    if (t->count == t->capacity)
-        t->entries = grow_array(t->entries, &t->capacity, t->count + 1, sizeof *t->entries, INITIAL_TABLE_CAPACITY,
-                                "generation table");
+    if (t->holes && t->holes >= t->count / 2) table_compact(h, which);
+    reserve(t, 1);
 }
 
 static inline void track(heap *h, gc_header *g, unsigned which) {
@@ -206,7 +212,7 @@ __attribute__((noinline)) static void release_slow(heap *h, obj *o) {
  * fetch brought in), so that both have arrived by the entry's turn. Table
  * order is mostly allocation order, not address order, once an allocator
  * recycles memory: without this every entry is a miss waited for alone. */
-#define PREFETCH_DISTANCE 8
+#define PREFETCH_DISTANCE 16
 /* Children fetched per entry: a small container's; a wide one's slots are
  * read in order anyway. */
 #define PREFETCH_CHILDREN 8
@@ -255,9 +261,10 @@ static inline size_t gather(heap *h, int g, bool subtract) {
     size_t gathered = 0;
     for (int i = g; i >= 0; i--) {
         gc_table *t = &h->tables[i];
-        if (i != g && gathered + t->count > young->capacity)
-            young->entries = grow_array(young->entries, &young->capacity, gathered + t->count,
-                                        sizeof *young->entries, INITIAL_TABLE_CAPACITY, "generation table");
+        if (i != g) {
+            young->count = gathered;
+            reserve(young, t->count);
+        }
         for (size_t k = 0; k < t->count; k++) {
             if (subtract) prefetch_ahead(t->entries, k, t->count);
             else prefetch_entry(t->entries, k + PREFETCH_DISTANCE, t->count);
@@ -299,62 +306,116 @@ static inline void mark_stack_push(heap *h, size_t *depth, gc_header *g) {
     h->mark_stack[(*depth)++] = g;
 }
 
-/* Where CPython's move_unreachable moves objects between lists, this marks:
- * a container with a count left is referenced from outside, and it and
- * everything being collected that it reaches, through an explicit stack, is
- * flagged GC_REACHABLE. What is not flagged at the end is garbage. */
-static void mark_reachable(heap *h, const gc_table *young) {
-    size_t depth = 0;
-    for (size_t k = 0; k < young->count; k++) {
-        prefetch_entry(young->entries, k + PREFETCH_DISTANCE, young->count);
-        gc_header *start = young->entries[k];
-        if ((start->gc_refs & GC_REACHABLE) || !(start->gc_refs & GC_REFS_MASK)) continue;
-        start->gc_refs |= GC_REACHABLE;
-        mark_stack_push(h, &depth, start);
-        while (depth) {
-            const obj *o = object_of(h->mark_stack[--depth]);
-            for (uint32_t i = 0; i < o->nrefs; i++) {
-                obj *child = o->refs[i];
-                if (!child || !child->nrefs) continue;
-                gc_header *cg = gc_of(child);
-                if ((cg->gc_refs & (GC_COLLECTING | GC_REACHABLE)) != GC_COLLECTING) continue;
-                cg->gc_refs |= GC_REACHABLE;
-                mark_stack_push(h, &depth, cg);
-            }
+/* The walk that sorts the gathered containers into survivors and garbage. */
+typedef struct sorting {
+    heap *h;
+    int g;           /* the generation collected */
+    gc_table *young; /* what was gathered */
+    gc_table *aside; /* what the walk set aside: the GARBAGE table */
+    gc_table *older; /* a young collection's survivors go here, */
+    size_t slot;     /* filling the slots it reserved from the top down */
+    size_t depth;    /* of h->mark_stack */
+    uint64_t survivors, survivor_bytes;
+} sorting;
+
+/* Survivors leave the collection with gc_refs 0; a young collection's go to
+ * the next generation, in the order they were gathered. */
+static inline void survive(sorting *s, gc_header *e) {
+    e->gc_refs = 0;
+    const obj *o = object_of(e);
+    s->survivors++;
+    s->survivor_bytes += obj_footprint(sizeof(gc_header), o->nrefs, o->nbytes);
+    if (s->g != OLDEST) {
+        s->older->entries[--s->slot] = e;
+        place_at(e, (unsigned)s->g + 1, s->slot);
+    }
+}
+
+/* Set aside: moved to the GARBAGE table, its gathered index kept in gc_refs.
+ * A young collection empties its table at the end anyway; a full one leaves
+ * a hole where the container was. */
+static inline void set_aside(sorting *s, gc_header *e, size_t k) {
+    e->gc_refs = GC_COLLECTING | GC_ASIDE | k;
+    place_at(e, GARBAGE, s->aside->count);
+    s->aside->entries[s->aside->count++] = e;
+    if (s->g == OLDEST) {
+        s->young->entries[k] = NULL;
+        s->young->holes++;
+    }
+}
+
+/* Reached after all: back from the GARBAGE table to where it was. */
+static inline void bring_back(sorting *s, gc_header *e) {
+    size_t k = e->gc_refs & GC_REFS_MASK;
+    s->aside->entries[index_of(e)] = NULL;
+    s->aside->holes++;
+    if (s->g == OLDEST) {
+        s->young->entries[k] = e;
+        s->young->holes--;
+        place_at(e, OLDEST, k);
+    }
+}
+
+/* A survivor's children that are being collected are reachable: one the walk
+ * has yet to reach is flagged and survives at its turn; one it set aside
+ * comes back and survives now, and its children are seen to from the stack. */
+static inline void reach_children(sorting *s, const obj *o) {
+    for (uint32_t i = 0; i < o->nrefs; i++) {
+        obj *child = o->refs[i];
+        if (!child || !child->nrefs) continue;
+        gc_header *cg = gc_of(child);
+        uintptr_t refs = cg->gc_refs;
+        if (!(refs & GC_COLLECTING)) continue; /* older, or decided */
+        if (refs & GC_ASIDE) {
+            bring_back(s, cg);
+            survive(s, cg);
+            mark_stack_push(s->h, &s->depth, cg);
+        } else {
+            cg->gc_refs = refs | GC_REACHABLE;
         }
     }
 }
 
-/* Survivors leave with gc_refs 0 for the next generation, in the order they
- * were gathered (the oldest generation keeps them in its own table);
- * garbage goes to the GARBAGE table. Returns the survivors, and their bytes
- * through `bytes`. */
-static uint64_t promote_survivors(heap *h, int g, uint64_t *bytes) {
+/* CPython's move_unreachable, over a table: one walk, from the newest entry
+ * to the oldest. A container with a count left, or found reachable before
+ * its turn, survives, and so does what it reaches; one with neither is set
+ * aside in the GARBAGE table, and comes back if something after it reaches
+ * it. Objects mostly point at older ones (a container is filled with parts
+ * made before it), so the walk mostly meets a referrer before what it refers
+ * to, and little is set aside and brought back. What stays aside is garbage.
+ * Returns the survivors, and their bytes through `bytes`. */
+static uint64_t sort_out(heap *h, int g, uint64_t *bytes) {
     gc_table *young = &h->tables[g];
-    uint64_t survivors = 0, survivor_bytes = 0;
-    size_t kept = 0;
-    for (size_t k = 0; k < young->count; k++) {
-        prefetch_entry(young->entries, k + PREFETCH_DISTANCE, young->count);
+    size_t gathered = young->count;
+    sorting s = {.h = h, .g = g, .young = young, .aside = &h->tables[GARBAGE]};
+    if (g != OLDEST) {
+        s.older = &h->tables[g + 1];
+        reserve(s.older, gathered);
+        s.slot = s.older->count + gathered;
+    }
+    reserve(s.aside, gathered); /* at most every entry is set aside */
+    for (size_t k = gathered; k-- > 0;) {
+        prefetch_entry(young->entries, k - 2 * PREFETCH_DISTANCE, gathered);
+        prefetch_children(young->entries, k - PREFETCH_DISTANCE, gathered);
         gc_header *e = young->entries[k];
-        bool reachable = e->gc_refs & GC_REACHABLE;
-        e->gc_refs = 0;
-        if (!reachable) {
-            track(h, e, GARBAGE);
+        if (!(e->gc_refs & (GC_REACHABLE | GC_REFS_MASK))) {
+            set_aside(&s, e, k);
             continue;
         }
-        const obj *o = object_of(e);
-        survivors++;
-        survivor_bytes += obj_footprint(sizeof(gc_header), o->nrefs, o->nbytes);
-        if (g == OLDEST) {
-            place_at(e, OLDEST, kept);
-            young->entries[kept++] = e;
-        } else {
-            track(h, e, (unsigned)g + 1);
-        }
+        survive(&s, e);
+        reach_children(&s, object_of(e));
+        while (s.depth) reach_children(&s, object_of(h->mark_stack[--s.depth]));
     }
-    young->count = kept;
-    *bytes = survivor_bytes;
-    return survivors;
+    if (g != OLDEST) {
+        /* The reserved slots survivors did not fill are holes. */
+        gc_table *older = s.older;
+        for (size_t i = older->count; i < s.slot; i++) older->entries[i] = NULL;
+        older->holes += s.slot - older->count;
+        older->count += gathered;
+        young->count = young->holes = 0;
+    }
+    *bytes = s.survivor_bytes;
+    return s.survivors;
 }
 
 /* Clears every slot of every garbage container; reference counting frees
@@ -368,6 +429,7 @@ static void delete_garbage(heap *h, unsigned old) {
         gc_header *g = garbage->entries[k];
         if (!g) continue;
         obj *o = object_of(g);
+        g->gc_refs = 0;
         g->rc.refcount++; /* clearing its slots must not free it under us */
         for (uint32_t i = 0; i < o->nrefs; i++) {
             obj *child = o->refs[i];
@@ -402,9 +464,8 @@ __attribute__((noinline)) static void collect(heap *h, int g) {
         examined = gather(h, g, false);
         subtract_refs(&h->tables[g]);
     }
-    mark_reachable(h, &h->tables[g]);
     uint64_t survivor_bytes;
-    uint64_t survivors = promote_survivors(h, g, &survivor_bytes);
+    uint64_t survivors = sort_out(h, g, &survivor_bytes);
     uint64_t collected = examined - survivors;
 
     if (g == OLDEST) {
