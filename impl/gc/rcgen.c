@@ -319,7 +319,8 @@ typedef struct sorting {
 } sorting;
 
 /* Survivors leave the collection with gc_refs 0; a young collection's go to
- * the next generation, in the order they were gathered. */
+ * the next generation, into slots reserved past its end, filled from the top
+ * down as the walk goes from the newest entry down. */
 static inline void survive(sorting *s, gc_header *e) {
     e->gc_refs = 0;
     const obj *o = object_of(e);
@@ -336,8 +337,7 @@ static inline void survive(sorting *s, gc_header *e) {
  * a hole where the container was. */
 static inline void set_aside(sorting *s, gc_header *e, size_t k) {
     e->gc_refs = GC_COLLECTING | GC_ASIDE | k;
-    place_at(e, GARBAGE, s->aside->count);
-    s->aside->entries[s->aside->count++] = e;
+    track(s->h, e, GARBAGE);
     if (s->g == OLDEST) {
         s->young->entries[k] = NULL;
         s->young->holes++;
@@ -393,7 +393,6 @@ static uint64_t sort_out(heap *h, int g, uint64_t *bytes) {
         reserve(s.older, gathered);
         s.slot = s.older->count + gathered;
     }
-    reserve(s.aside, gathered); /* at most every entry is set aside */
     for (size_t k = gathered; k-- > 0;) {
         prefetch_entry(young->entries, k - 2 * PREFETCH_DISTANCE, gathered);
         prefetch_children(young->entries, k - PREFETCH_DISTANCE, gathered);
@@ -407,11 +406,16 @@ static uint64_t sort_out(heap *h, int g, uint64_t *bytes) {
         while (s.depth) reach_children(&s, object_of(h->mark_stack[--s.depth]));
     }
     if (g != OLDEST) {
-        /* The reserved slots survivors did not fill are holes. */
+        /* The survivors fill the top of the reserved slots: moved down to
+         * the end of the table, in their order. Just written, they are
+         * still in the cache; holes left instead would pile up in the oldest
+         * generation until its next full collection. */
         gc_table *older = s.older;
-        for (size_t i = older->count; i < s.slot; i++) older->entries[i] = NULL;
-        older->holes += s.slot - older->count;
-        older->count += gathered;
+        for (size_t i = s.slot, end = older->count + gathered; i < end; i++) {
+            gc_header *e = older->entries[i];
+            place_at(e, (unsigned)g + 1, older->count);
+            older->entries[older->count++] = e;
+        }
         young->count = young->holes = 0;
     }
     *bytes = s.survivor_bytes;
