@@ -102,6 +102,9 @@ static inline void *block_of(const obj *o) { return (char *)o - header_size(o->n
 
 #define INITIAL_TABLE_CAPACITY 1024
 #define INITIAL_MARK_STACK_CAPACITY 1024
+/* Entries below which no table or mark stack is shrunk (512 KiB): what a
+ * small heap's tables swing through is kept. */
+#define SHRINK_FLOOR 65536
 
 static inline unsigned table_of(const gc_header *g) { return (unsigned)(g->place & PLACE_TABLE_MASK); }
 static inline size_t index_of(const gc_header *g) { return g->place >> PLACE_TABLE_BITS; }
@@ -449,6 +452,29 @@ static void delete_garbage(heap *h, unsigned old) {
     garbage->count = garbage->holes = 0;
 }
 
+/* After a collection: room the tables no longer need goes back to the
+ * system (a ring of ten million dead leaves 80 MB of table otherwise). A
+ * table is compacted first when it is mostly holes; the garbage table and
+ * the mark stack keep room for as many entries as the generations hold,
+ * since the next collection's garbage can be up to that much. */
+static void give_back_room(heap *h) {
+    size_t tracked = 0;
+    for (unsigned i = 0; i < GENERATIONS; i++) {
+        gc_table *t = &h->tables[i];
+        size_t held = t->count - t->holes;
+        tracked += held;
+        if (!array_oversized(t->capacity, held, SHRINK_FLOOR)) continue;
+        if (t->holes) table_compact(h, i);
+        t->entries = shrink_array(t->entries, &t->capacity, held, sizeof *t->entries, SHRINK_FLOOR,
+                                  "generation table");
+    }
+    gc_table *garbage = &h->tables[GARBAGE];
+    garbage->entries = shrink_array(garbage->entries, &garbage->capacity, tracked, sizeof *garbage->entries,
+                                    SHRINK_FLOOR, "generation table");
+    h->mark_stack =
+        shrink_array(h->mark_stack, &h->mark_stack_capacity, tracked, sizeof *h->mark_stack, SHRINK_FLOOR, "mark stack");
+}
+
 static void check_heap(heap *h, bool full_collection);
 
 /* Collects generation `g` and every younger one (gc_collect_main). */
@@ -479,6 +505,7 @@ __attribute__((noinline)) static void collect(heap *h, int g) {
         h->long_lived_pending += survivors;
     }
     delete_garbage(h, g == OLDEST ? OLDEST : (unsigned)g + 1);
+    give_back_room(h);
 
     h->collecting = false;
     h->generations[g].collections++;
