@@ -105,7 +105,7 @@ const workload workload_cycles = {
                    "cycle-size x extra-bytes x live-objects x cyclic-fraction to see what a cycle\n"
                    "collector costs against the garbage it finds and the live data it rescans.",
     .size_help = "objects built in units (rounded up to whole units; payload atoms not counted)",
-    .default_size = 2000000,
+    .default_size = 3000000,
     .max_size = UINT64_C(1) << 40,
     .params = params,
     .cyclic = true,

@@ -161,7 +161,7 @@ const workload workload_parent_child = {
                    "which pure reference counting leaks. Stresses cycle detection over garbage\n"
                    "mixed with a large live structure, and old-to-young stores.",
     .size_help = "subtrees replaced",
-    .default_size = 90000,
+    .default_size = 130000,
     .max_size = UINT64_C(1) << 40,
     .params = params,
     .small_args = "--size=40 --fanout=3 --depth=3",
