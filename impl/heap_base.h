@@ -55,20 +55,22 @@ void heap_base_release(heap_base *b);
 /* Aborts with a message if a workload asked for an object past the limits. */
 void heap_base_check_shape(uint32_t nrefs, uint32_t nbytes);
 
-/* Zeroes a new block's slots and data, `from` bytes into the block up to its
- * end, padding included (sizes are multiples of 16 and slots start at a
- * multiple of 8, so the length is a multiple of 8). Most objects are small:
- * up to 64 bytes it is four overlapping 16-byte stores whose addresses are
- * picked without a branch, since branching on the size, as memset does,
- * mispredicts with every change of object size. */
-static inline void heap_base_zero(void *block, size_t from, size_t size) {
+/* Sets a new block's slots to NULL: from `from` bytes into the block, where
+ * they begin, to the next multiple of 16 at or past their end (still inside
+ * the block: sizes are multiples of 16). The data is left as the allocator
+ * gave it, as malloc leaves it; a workload writes what it reads, and verify
+ * mode fills the data with OBJ_VERIFY_FILL so that one that does not is
+ * caught. Most objects have few slots: up to 64 bytes it is four
+ * overlapping 16-byte stores whose addresses are picked without a branch,
+ * since branching on the length, as memset does, mispredicts with every
+ * change of shape. An atom (a constant 0 slots) compiles to nothing. */
+static inline void heap_base_clear_slots(void *block, size_t from, uint32_t nrefs) {
     typedef struct { uint64_t word[2]; } sixteen_bytes;
     static const sixteen_bytes zero;
     char *p = (char *)block + from;
-    size_t n = size - from;
-    /* No object is that large (the shape limits); said, because inlined into
-     * a caller with several header sizes the compiler may think otherwise
-     * and warn about the memset below. */
+    size_t n = ((from + (size_t)nrefs * sizeof(obj *) + 15) & ~(size_t)15) - from;
+    /* Never that large (the shape limits); said, because once inlined the
+     * compiler may think otherwise and warn about the memset below. */
     if (n > PTRDIFF_MAX) __builtin_unreachable();
     if (LIKELY(n - 16 <= 48)) {
         size_t inner = n > 32 ? 16 : 0;
@@ -138,9 +140,12 @@ static inline void heap_base_note_peak(heap_base *b) {
     if (live > b->peak_live_bytes) b->peak_live_bytes = live;
 }
 
-/* The checked path's part after allocating: verify mode registers the object. */
+/* The checked path's part after allocating: verify mode registers the object
+ * and fills its data. */
 static inline void heap_base_register(heap_base *b, obj *o, size_t size) {
-    if (b->config.verify) registry_add(&b->registry, o, size);
+    if (!b->config.verify) return;
+    registry_add(&b->registry, o, size);
+    memset(obj_data(o), OBJ_VERIFY_FILL, o->nbytes);
 }
 
 /* A run of frees (a refcount cascade, a sweep) is tallied in locals and

@@ -55,6 +55,12 @@ size_t obj_size(const obj *o);
 /* Knob values are indexed like the collector's own `gc_knobs` table. */
 #define HEAP_MAX_KNOBS 8
 
+/* Verify mode fills a new object's data with this byte, as CPython's debug
+ * allocator fills fresh memory: a workload that reads data it never wrote then
+ * computes another checksum than without verify mode, which the conformance
+ * tests compare. */
+#define OBJ_VERIFY_FILL 0xCD
+
 typedef struct heap_config {
     size_t heap_limit_bytes;   /* 0: unlimited; above it a collection runs, then out-of-memory */
     uint64_t stress_interval;  /* collect every N allocations; 0: off */
@@ -122,7 +128,9 @@ typedef struct heap_leak_report {
 /* `report` may be NULL. */
 void heap_destroy(heap *h, heap_leak_report *report);
 
-/* A new object: slots NULL, data zeroed, already pushed on the root stack. */
+/* A new object: slots NULL, already pushed on the root stack. Its data is
+ * not cleared, as malloc's is not (nor Boehm's GC_MALLOC_ATOMIC's): a
+ * workload writes what it reads. */
 obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes);
 /* Store `value` (may be NULL) in slot i of o. */
 void obj_set(heap *h, obj *o, uint32_t i, obj *value);

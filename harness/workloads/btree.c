@@ -46,6 +46,7 @@ static obj *record(obj *n, uint32_t i) { return obj_get(n, record_slot(n, i)); }
 /* Leaves the new, empty node pushed on the root stack. */
 static obj *new_node(heap *h, bool leaf) {
     obj *n = obj_new(h, leaf ? MAX_KEYS : MAX_CHILDREN + MAX_KEYS, sizeof(node_data));
+    node_of(n)->count = 0; /* keys[0..count) are the only ones ever read */
     node_of(n)->leaf = leaf;
     return n;
 }

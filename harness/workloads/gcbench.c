@@ -39,7 +39,7 @@ static uint64_t tree_size(uint64_t depth) { return (UINT64_C(2) << depth) - 1; }
 /* A fresh node numbered from the serial counter; left on the root stack. */
 static obj *new_node(heap *h, uint32_t *serial) {
     obj *n = obj_new(h, 2, sizeof(node_data));
-    ((node_data *)obj_data(n))->i = (*serial)++;
+    *(node_data *)obj_data(n) = (node_data){.i = (*serial)++};
     return n;
 }
 
@@ -163,10 +163,11 @@ static uint64_t run(heap *h, const workload_args *a) {
     new_node(h, &serial);
     populate(h, (uint64_t)a->params[LONG_LIVED_DEPTH], &serial, work);
     root long_lived_tree = root_depth(h) - 1;
-    /* As the original: half the array filled with 1/i (so [0] is infinite). */
+    /* As the original: half the array filled with 1/i (so [0] is infinite),
+     * the rest the zeros a Java array starts with. */
     double *values = obj_data(obj_new(h, 0, (uint32_t)(array_size * sizeof(double))));
     root long_lived_array = root_depth(h) - 1;
-    for (uint64_t i = 0; i < array_size / 2; i++) values[i] = 1.0 / (double)i;
+    for (uint64_t i = 0; i < array_size; i++) values[i] = i < array_size / 2 ? 1.0 / (double)i : 0.0;
 
     for (uint64_t round = 0; round < a->size; round++) sum = checksum_mix(sum, depth_ladder(h, a, &serial, work));
 

@@ -42,7 +42,7 @@ typedef struct observer_data {
 /* Leaves the new subject pushed on the root stack. */
 static void new_subject(heap *h, uint64_t id) {
     obj *subject = obj_new(h, 1, sizeof(subject_data));
-    ((subject_data *)obj_data(subject))->id = id;
+    *(subject_data *)obj_data(subject) = (subject_data){.id = id};
     obj *list = obj_new(h, FIRST_CAPACITY, 0);
     obj_set(h, root_get(h, root_depth(h) - 2), LIST, list);
     root_pop(h, 1);
@@ -94,7 +94,7 @@ static void leave(heap *h, obj *observer) {
 /* A new observer watching `watched` random subjects; leaves it pushed. */
 static void join(heap *h, root table, uint32_t subjects, uint32_t watched, uint64_t id, rng *r) {
     obj *observer = obj_new(h, watched, sizeof(observer_data));
-    ((observer_data *)obj_data(observer))->id = id;
+    *(observer_data *)obj_data(observer) = (observer_data){.id = id};
     root self = root_depth(h) - 1;
     for (uint32_t i = 0; i < watched; i++) {
         uint32_t s = (uint32_t)rng_below(r, subjects);

@@ -51,7 +51,8 @@ static uint64_t run(heap *h, const workload_args *a) {
     rng r = rng_seeded(a->seed);
 
     root first = root_depth(h);
-    for (uint32_t w = 0; w < wide; w++) ((wide_data *)obj_data(obj_new(h, slots, sizeof(wide_data))))->index = w;
+    for (uint32_t w = 0; w < wide; w++)
+        *(wide_data *)obj_data(obj_new(h, slots, sizeof(wide_data))) = (wide_data){.index = w};
     for (uint32_t w = 0; w < wide; w++) obj_set(h, root_get(h, first + w), RING_LINK, root_get(h, first + (w + 1) % wide));
 
     for (uint64_t i = 0; i < a->size; i++) {

@@ -292,7 +292,7 @@ static inline obj *init_object(heap *h, ms_header *hd, uint32_t nrefs, uint32_t 
     h->objects[h->object_count++] = o;
     o->nrefs = nrefs;
     o->nbytes = nbytes;
-    heap_base_zero(hd, sizeof(ms_header) + sizeof(obj), size);
+    heap_base_clear_slots(hd, sizeof(ms_header) + sizeof(obj), nrefs);
     heap_base_count_allocation(&h->base, size);
     root_stack_push(&h->base.roots, o);
     return o;

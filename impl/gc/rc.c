@@ -99,7 +99,7 @@ static inline obj *init_object(heap *h, refcount_word *hd, uint32_t nrefs, uint3
     obj *o = object_of_refcount(hd);
     o->nrefs = nrefs;
     o->nbytes = nbytes;
-    heap_base_zero(hd, sizeof(refcount_word) + sizeof(obj), size);
+    heap_base_clear_slots(hd, sizeof(refcount_word) + sizeof(obj), nrefs);
     heap_base_count_allocation(&h->base, size);
     root_stack_push(&h->base.roots, o);
     return o;

@@ -620,7 +620,7 @@ static inline obj *init_object(heap *h, void *block, uint32_t nrefs, uint32_t nb
     }
     o->nrefs = nrefs;
     o->nbytes = nbytes;
-    heap_base_zero(block, header_size(nrefs) + sizeof(obj), size);
+    heap_base_clear_slots(block, header_size(nrefs) + sizeof(obj), nrefs);
     heap_base_count_allocation(&h->base, size);
     root_stack_push(&h->base.roots, o);
     return o;
