@@ -1,8 +1,11 @@
 #include "heap_base.h"
+#include "growable_array.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+size_t growable_array_bytes;
 
 void heap_config_init(heap_config *config) {
     memset(config, 0, sizeof *config);

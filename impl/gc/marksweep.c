@@ -203,8 +203,8 @@ swept:
 /* Doubles the table and its column of sizes together. */
 static void grow_object_table(heap *h) {
     size_t capacity = h->object_capacity ? 2 * h->object_capacity : INITIAL_OBJECT_CAPACITY;
-    h->objects = resize_array(h->objects, capacity, sizeof *h->objects, "object table");
-    h->sizes = resize_array(h->sizes, capacity, sizeof *h->sizes, "object table");
+    h->objects = resize_array(h->objects, h->object_capacity, capacity, sizeof *h->objects, "object table");
+    h->sizes = resize_array(h->sizes, h->object_capacity, capacity, sizeof *h->sizes, "object table");
     h->object_capacity = capacity;
 }
 
@@ -381,10 +381,10 @@ void heap_destroy(heap *h, heap_leak_report *report) {
     heap_collect(h, -1); /* with no roots, frees everything: nothing leaks */
     heap_base_finish(&h->base, report, free_leaked, NULL);
     heap_base_release(&h->base);
-    free(h->objects);
-    free(h->sizes);
-    free(h->mark_bits);
-    free(h->mark_stack);
+    release_array(h->objects, h->object_capacity, sizeof *h->objects);
+    release_array(h->sizes, h->object_capacity, sizeof *h->sizes);
+    release_array(h->mark_bits, h->mark_words, sizeof *h->mark_bits);
+    release_array(h->mark_stack, h->mark_stack_capacity, sizeof *h->mark_stack);
     free(h);
 }
 

@@ -697,8 +697,9 @@ void heap_destroy(heap *h, heap_leak_report *report) {
     collect(h, OLDEST);
     heap_base_finish(&h->base, report, free_leaked, h);
     heap_base_release(&h->base);
-    for (int i = 0; i < TABLES; i++) free(h->tables[i].entries);
-    free(h->mark_stack);
+    for (int i = 0; i < TABLES; i++)
+        release_array(h->tables[i].entries, h->tables[i].capacity, sizeof *h->tables[i].entries);
+    release_array(h->mark_stack, h->mark_stack_capacity, sizeof *h->mark_stack);
     free(h);
 }
 
