@@ -37,12 +37,32 @@ LDLIBS := -lm
 
 GCS := $(sort $(basename $(notdir $(wildcard impl/gc/*.c))))
 ALLOCS := $(sort $(basename $(notdir $(wildcard impl/alloc/*.c))))
-VARIANTS := $(foreach g,$(GCS),$(foreach a,$(ALLOCS),$(g)+$(a)))
 WORKLOADS := $(sort $(basename $(notdir $(wildcard harness/workloads/*.c))))
 
+# What a source file says of its build, in lines of its own (docs/collectors.md):
+#   // link: -lfoo                 libraries it needs (a collector or a back end)
+#   // build: reclaims-nothing     a collector that never frees: may pair with
+#   // build: never-frees          a back end whose free does nothing (bump)
+#   // allocator: NAME             a collector that brings its own allocator,
+#                                  built once as COLLECTOR+NAME
+file_says = $(shell sed -n 's|^// $(2): ||p' $(1))
+$(foreach f,$(GCS),$(eval GC_BUILD_$(f) := $(call file_says,impl/gc/$(f).c,build)) \
+  $(eval GC_ALLOCATOR_$(f) := $(call file_says,impl/gc/$(f).c,allocator)) \
+  $(eval GC_LINK_$(f) := $(call file_says,impl/gc/$(f).c,link)))
+$(foreach f,$(ALLOCS),$(eval ALLOC_BUILD_$(f) := $(call file_says,impl/alloc/$(f).c,build)) \
+  $(eval ALLOC_LINK_$(f) := $(call file_says,impl/alloc/$(f).c,link)))
+FREEING_ALLOCS := $(foreach a,$(ALLOCS),$(if $(filter never-frees,$(ALLOC_BUILD_$(a))),,$(a)))
+# The back ends a collector pairs with: its own, or every one that suits it.
+gc_allocators = $(or $(GC_ALLOCATOR_$(1)),$(if $(filter reclaims-nothing,$(GC_BUILD_$(1))),$(ALLOCS),$(FREEING_ALLOCS)))
+VARIANTS := $(foreach g,$(GCS),$(foreach a,$(call gc_allocators,$(g)),$(g)+$(a)))
+# A variant's own sources (no back end file for a collector with its own
+# allocator) and libraries.
+variant_sources = impl/gc/$(1).c $(if $(GC_ALLOCATOR_$(1)),,impl/alloc/$(2).c)
+variant_libs = $(GC_LINK_$(1)) $(if $(GC_ALLOCATOR_$(1)),,$(ALLOC_LINK_$(2)))
+# What a collector's own tests run over: malloc, or its own allocator.
+test_allocator = $(or $(GC_ALLOCATOR_$(1)),malloc)
+
 objects = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
-# A back end names the libraries it needs in a "// link: ..." line.
-alloc_libs = $(shell sed -n 's|^// link: ||p' impl/alloc/$(1).c)
 
 IMPL_COMMON := $(call objects,$(wildcard impl/*.c))
 WORKLOAD_OBJS := $(call objects,$(wildcard harness/workloads/*.c) harness/workload.c) $(BUILD)/obj/gen/workloads.o
@@ -106,39 +126,39 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS ?= 60
 
 define variant
-$(BUILD)/bin/heaplab-$(1)+$(2): $(HARNESS_OBJS) $(call objects,impl/gc/$(1).c impl/alloc/$(2).c) $(IMPL_COMMON)
+$(BUILD)/bin/heaplab-$(1)+$(2): $(HARNESS_OBJS) $(call objects,$(call variant_sources,$(1),$(2))) $(IMPL_COMMON)
 	@mkdir -p $$(@D)
-	$(CC) $(LDFLAGS) $$^ -o $$@ $(call alloc_libs,$(2)) $(LDLIBS)
+	$(CC) $(LDFLAGS) $$^ -o $$@ $(call variant_libs,$(1),$(2)) $(LDLIBS)
 
-$(BUILD)/tests/conformance-$(1)+$(2): $(call objects,tests/conformance.c harness/cli.c) $(WORKLOAD_OBJS) $(call objects,impl/gc/$(1).c impl/alloc/$(2).c) $(IMPL_COMMON)
+$(BUILD)/tests/conformance-$(1)+$(2): $(call objects,tests/conformance.c harness/cli.c) $(WORKLOAD_OBJS) $(call objects,$(call variant_sources,$(1),$(2))) $(IMPL_COMMON)
 	@mkdir -p $$(@D)
-	$(CC) $(LDFLAGS) $$^ -o $$@ $(call alloc_libs,$(2)) -lcmocka $(LDLIBS)
+	$(CC) $(LDFLAGS) $$^ -o $$@ $(call variant_libs,$(1),$(2)) -lcmocka $(LDLIBS)
 
 $(BUILD)/overhead/heaplab-$(1)+$(2): $(BUILD)/bin/heaplab-$(1)+$(2)
 	@mkdir -p $$(@D)
 	cp $$< $$@
 
-$(BUILD)/overhead/heaplab-$(1)+$(2)-nometrics: $(NO_METRICS_OBJS) $(call objects,impl/gc/$(1).c impl/alloc/$(2).c) $(IMPL_COMMON)
+$(BUILD)/overhead/heaplab-$(1)+$(2)-nometrics: $(NO_METRICS_OBJS) $(call objects,$(call variant_sources,$(1),$(2))) $(IMPL_COMMON)
 	@mkdir -p $$(@D)
-	$(CC) $(LDFLAGS) $$^ -o $$@ $(call alloc_libs,$(2)) $(LDLIBS)
+	$(CC) $(LDFLAGS) $$^ -o $$@ $(call variant_libs,$(1),$(2)) $(LDLIBS)
 
-$(BUILD)/tests/fuzz-replay-$(1)+$(2): tests/fuzz_heap.c impl/gc/$(1).c impl/alloc/$(2).c $(wildcard impl/*.c)
+$(BUILD)/tests/fuzz-replay-$(1)+$(2): tests/fuzz_heap.c $(call variant_sources,$(1),$(2)) $(wildcard impl/*.c)
 	@mkdir -p $$(@D)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -DHEAPLAB_FUZZ_REPLAY $$^ -o $$@ $(call alloc_libs,$(2)) $(LDLIBS)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -DHEAPLAB_FUZZ_REPLAY $$^ -o $$@ $(call variant_libs,$(1),$(2)) $(LDLIBS)
 
-$(FUZZ_BUILD)/fuzz-$(1)+$(2): tests/fuzz_heap.c impl/gc/$(1).c impl/alloc/$(2).c $(wildcard impl/*.c)
+$(FUZZ_BUILD)/fuzz-$(1)+$(2): tests/fuzz_heap.c $(call variant_sources,$(1),$(2)) $(wildcard impl/*.c)
 	@mkdir -p $$(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $$^ -o $$@ $(call alloc_libs,$(2))
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $$^ -o $$@ $(call variant_libs,$(1),$(2))
 
-$(BUILD)/bin/perf-$(1)+$(2): $(call objects,bench/perf.c) $(WORKLOAD_OBJS) $(call objects,impl/gc/$(1).c impl/alloc/$(2).c) $(IMPL_COMMON)
+$(BUILD)/bin/perf-$(1)+$(2): $(call objects,bench/perf.c) $(WORKLOAD_OBJS) $(call objects,$(call variant_sources,$(1),$(2))) $(IMPL_COMMON)
 	@mkdir -p $$(@D)
-	$(CC) $(LDFLAGS) $$^ -o $$@ $(call alloc_libs,$(2)) $(LDLIBS)
+	$(CC) $(LDFLAGS) $$^ -o $$@ $(call variant_libs,$(1),$(2)) $(LDLIBS)
 
-$(BUILD)/bin/soak-$(1)+$(2): $(call objects,bench/soak.c harness/cli.c) $(WORKLOAD_OBJS) $(call objects,impl/gc/$(1).c impl/alloc/$(2).c) $(IMPL_COMMON)
+$(BUILD)/bin/soak-$(1)+$(2): $(call objects,bench/soak.c harness/cli.c) $(WORKLOAD_OBJS) $(call objects,$(call variant_sources,$(1),$(2))) $(IMPL_COMMON)
 	@mkdir -p $$(@D)
-	$(CC) $(LDFLAGS) $$^ -o $$@ $(call alloc_libs,$(2)) $(LDLIBS)
+	$(CC) $(LDFLAGS) $$^ -o $$@ $(call variant_libs,$(1),$(2)) $(LDLIBS)
 endef
-$(foreach g,$(GCS),$(foreach a,$(ALLOCS),$(eval $(call variant,$(g),$(a)))))
+$(foreach v,$(VARIANTS),$(eval $(call variant,$(firstword $(subst +, ,$(v))),$(lastword $(subst +, ,$(v))))))
 
 # Unit tests of one collector (over malloc, with what collectors share) or of
 # one allocator (alone): tests/test_<name>.c.
@@ -147,8 +167,8 @@ $(BUILD)/tests/test_$(1): $(call objects,tests/test_$(1).c $(2))
 	@mkdir -p $$(@D)
 	$(CC) $(LDFLAGS) $$^ -o $$@ $(3) -lcmocka $(LDLIBS)
 endef
-$(foreach g,$(GCS),$(if $(wildcard tests/test_$(g).c),$(eval $(call unit_test,$(g),impl/gc/$(g).c impl/alloc/malloc.c $(wildcard impl/*.c)))))
-$(foreach a,$(ALLOCS),$(if $(wildcard tests/test_$(a).c),$(eval $(call unit_test,$(a),impl/alloc/$(a).c impl/knob.c,$(call alloc_libs,$(a))))))
+$(foreach g,$(GCS),$(if $(wildcard tests/test_$(g).c),$(eval $(call unit_test,$(g),$(call variant_sources,$(g),$(call test_allocator,$(g))) $(wildcard impl/*.c),$(call variant_libs,$(g),$(call test_allocator,$(g)))))))
+$(foreach a,$(ALLOCS),$(if $(wildcard tests/test_$(a).c),$(eval $(call unit_test,$(a),impl/alloc/$(a).c impl/knob.c,$(ALLOC_LINK_$(a))))))
 
 # Two sweeps' results compared: ratios of medians with bootstrap intervals.
 $(BUILD)/tools/heaplab-compare: $(call objects,bench/compare.c)
@@ -156,19 +176,20 @@ $(BUILD)/tools/heaplab-compare: $(call objects,bench/compare.c)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # The allocator benchmark: one binary per back end, run interleaved by bench/allocbench.
+# A back end that never frees has nothing to show on patterns that free.
 $(BUILD)/bin/allocbench-%: $(call objects,bench/allocbench.c impl/knob.c) $(BUILD)/obj/impl/alloc/%.o
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ -o $@ $(call alloc_libs,$*) $(LDLIBS)
-ALLOCBENCH := $(addprefix $(BUILD)/bin/allocbench-,$(ALLOCS))
+	$(CC) $(LDFLAGS) $^ -o $@ $(ALLOC_LINK_$*) $(LDLIBS)
+ALLOCBENCH := $(addprefix $(BUILD)/bin/allocbench-,$(FREEING_ALLOCS))
 
 # The harness's metrics: histogram, pause log and MMU, memory curve, tick clock.
 $(eval $(call unit_test,metrics,harness/histogram.c harness/pauses.c harness/series.c harness/metrics.c harness/stability.c impl/alloc/malloc.c))
 
 # The harness's reachability pass against each collector (over malloc): garbage known exactly.
 define reachable_test
-$(BUILD)/tests/test_reachable-$(1): $(call objects,tests/test_reachable.c harness/reachable.c impl/gc/$(1).c impl/alloc/malloc.c $(wildcard impl/*.c))
+$(BUILD)/tests/test_reachable-$(1): $(call objects,tests/test_reachable.c harness/reachable.c $(call variant_sources,$(1),$(call test_allocator,$(1))) $(wildcard impl/*.c))
 	@mkdir -p $$(@D)
-	$(CC) $(LDFLAGS) $$^ -o $$@ -lcmocka $(LDLIBS)
+	$(CC) $(LDFLAGS) $$^ -o $$@ -lcmocka $(call variant_libs,$(1),$(call test_allocator,$(1))) $(LDLIBS)
 endef
 $(foreach g,$(GCS),$(eval $(call reachable_test,$(g))))
 

@@ -18,3 +18,7 @@ max_size() { describe "$1" | sed -n 's/^  --size=[0-9]*  ([0-9]*\.\.\([0-9]*\)).
 # The workload's parameters as name=default lines, in the harness's order.
 param_defaults() { describe "$1" | sed -n '/^parameters:/,/^[^ ]/s/^  --\([a-z0-9-]*\)=\([^ ]*\) .*/\1=\2/p'; }
 small_args() { describe "$1" | sed -n '/^small run/{n;s/^  //p;}'; }
+# A variant's trait (impl/object.h), as its harness's --knobs prints it
+# ("reclaims", "frees-at-last-reference", ...).
+# shellcheck disable=SC2154 # bin: set by whoever sources this
+variant_trait() { "$bin/heaplab-$1" --knobs | sed -n "s/^  $2: //p"; }

@@ -133,6 +133,19 @@ static void describe_knobs(const char *title, const knob *knobs) {
                knobs[i].integer ? ", whole" : "", knobs[i].help);
 }
 
+/* The collector's traits (object.h), a line each, "name: value", for
+ * people and for the tests and scripts that decide from them. */
+static void describe_traits(void) {
+    const collector_traits *t = &gc_traits;
+    printf("traits:\n");
+    printf("  reclaims: %s\n", gc_reclaims_text(t->reclaims));
+    printf("  frees-at-last-reference: %s\n", t->frees_at_last_reference ? "yes" : "no");
+    printf("  generations: %d\n", t->generations);
+    printf("  exact-books: %s\n", t->exact_books ? "yes" : "no");
+    printf("  own-allocator: %s\n", t->own_allocator ? "yes" : "no");
+    printf("  allocator-frees: %s\n", alloc_frees ? "yes" : "no");
+}
+
 static void describe(const char *name) {
     const workload *w = workload_find(name);
     if (!w) cli_fail("unknown workload '%s' (try 'heaplab list')", name);
@@ -289,6 +302,7 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[1], "--knobs") == 0) {
         printf("%s+%s: %s\n", gc_name, alloc_name, gc_description);
+        describe_traits();
         describe_knobs("collector knobs", gc_knobs);
         describe_knobs("allocator knobs", alloc_knobs);
         return 0;
@@ -302,6 +316,12 @@ int main(int argc, char **argv) {
     run_options options;
     cli_parse_run(argc - 1, argv + 1, &options);
     for (int i = 0; alloc_knobs[i].name && i < HEAP_MAX_KNOBS; i++) alloc_set_knob(i, options.alloc_knobs[i]);
+
+    /* A heap that never frees grows with every allocation: past the memory
+     * the machine has it would swap, not end. Unless told otherwise it ends
+     * as out of memory at half of what is available now. */
+    if (gc_traits.reclaims == GC_RECLAIMS_NOTHING && !options.config.heap_limit_bytes)
+        options.config.heap_limit_bytes = machine_available_memory() / 2;
 
     run r = {.options = &options};
 #ifdef HEAPLAB_NO_METRICS

@@ -10,11 +10,18 @@
 #ifndef HEAPLAB_ALLOC_H
 #define HEAPLAB_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "knob.h"
 
 extern const char alloc_name[];
+/* Whether alloc_free gives the block back for reuse. A back end whose free
+ * does nothing (a bump allocator) says false, and a line in its file,
+ *     // build: never-frees
+ * pairs it only with collectors that reclaim nothing (the heap refuses any
+ * other pairing at creation). */
+extern const bool alloc_frees;
 /* The back end's knobs ({NULL} terminated), set before the first allocation. */
 extern const knob alloc_knobs[];
 void alloc_set_knob(int index, double value);

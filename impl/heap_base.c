@@ -19,7 +19,22 @@ bool heap_config_set_knob(heap_config *config, const char *name, double value) {
     return true;
 }
 
+const char *gc_reclaims_text(gc_reclaims reclaims) {
+    switch (reclaims) {
+    case GC_RECLAIMS_NOTHING: return "nothing";
+    case GC_RECLAIMS_ACYCLIC: return "acyclic garbage";
+    case GC_RECLAIMS_UNREACHABLE: return "everything unreachable";
+    }
+    return "?";
+}
+
 void heap_base_init(heap_base *b, const heap_config *config) {
+    /* Said in the files' build lines too; this is where a mismatch is caught. */
+    if (!alloc_frees && gc_traits.reclaims != GC_RECLAIMS_NOTHING) {
+        fprintf(stderr, "heaplab: %s frees objects, but the %s allocator never frees: not a pairing\n", gc_name,
+                alloc_name);
+        abort();
+    }
     memset(b, 0, sizeof *b);
     b->config = *config;
     if (config->listener) b->listener = *config->listener;

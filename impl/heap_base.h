@@ -46,6 +46,7 @@ typedef struct heap_base {
     uint64_t stress_collections;
     uint64_t allocator_requests;  /* counted only under fault injection */
     bool tearing_down;            /* heap_destroy: no events, no stress */
+    bool collecting;              /* inside a collection: frees are its own, not cascades */
     object_registry registry;     /* verify mode only */
 } heap_base;
 
@@ -99,6 +100,18 @@ static inline uint64_t heap_base_live_bytes(const heap_base *b) {
 void heap_base_reset_budget(heap_base *b, uint64_t collector_room);
 /* Calls the configured handler, which must not return; aborts otherwise. */
 _Noreturn void heap_base_out_of_memory(heap *h, heap_base *b, size_t requested);
+
+/* A heap whose leaks are its result (what pure counting or no collection
+ * at all leaves allocated): LeakSanitizer is not to report what is
+ * allocated while it lives. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define LEAKS_ARE_RESULTS_BEGIN() __lsan_disable()
+#define LEAKS_ARE_RESULTS_END() __lsan_enable()
+#else
+#define LEAKS_ARE_RESULTS_BEGIN() ((void)0)
+#define LEAKS_ARE_RESULTS_END() ((void)0)
+#endif
 
 /* The checked path's request to the allocator: under fault injection
  * (every allocation checked) it is refused once the allowance is spent. */
@@ -182,6 +195,69 @@ static inline void heap_base_collection_begin(heap_base *b, int generation) {
 static inline void heap_base_collection_end(heap_base *b, gc_collection_summary *summary) {
     summary->live_bytes_after = heap_base_live_bytes(b);
     if (b->listener.collection_end && !b->tearing_down) b->listener.collection_end(b->listener.data, summary);
+}
+
+/* ---- the checked allocation path ----
+ *
+ * A collector's obj_new is a fast path: take the size off the allocation
+ * budget, allocate, initialise. Whatever the budget does not cover goes to
+ * the checked path, which is the same for every collector but for the hooks
+ * below: the shape check, a stress collection, the collector's own trigger,
+ * the heap limit (a collection first, where one can make room), the
+ * allocator (asked again after a collection if it says no), then the new
+ * object's initialisation, verify mode's registration and fill, and a new
+ * budget. Forgetting the last is how a collector silently stops the heap
+ * limit and the allocation clock: this is the one place it is done. */
+typedef struct checked_path {
+    /* Bytes in front of the public object for this shape. */
+    size_t (*header_size)(uint32_t nrefs);
+    /* Generations stress collections go round-robin over (1: always full). */
+    int generations;
+    /* Collects `generation` (-1: everything). */
+    void (*collect)(heap *h, int generation);
+    /* The collector's own trigger: whether this allocation of `size` bytes
+     * is to be preceded by a full collection (NULL: it has none here). */
+    bool (*trigger_due)(heap *h, size_t size);
+    /* Whether a full collection can make room: false for a collector that
+     * frees only at the last reference, or never. */
+    bool collecting_makes_room;
+    /* The new block's header, slots and data, pushed on the roots; as the
+     * fast path does it, after any room it needs is made. */
+    obj *(*init_object)(heap *h, void *block, uint32_t nrefs, uint32_t nbytes, size_t size);
+    /* The next budget: heap_base_reset_budget with the collector's room. */
+    void (*reset_budget)(heap *h);
+} checked_path;
+
+/* The checked path, inlined into the collector's own (out of line)
+ * obj_new_checked with its constant hooks. `h` begins with `b`. */
+__attribute__((always_inline)) static inline obj *heap_base_new_checked(heap *h, heap_base *b, const checked_path *p,
+                                                                        uint32_t nrefs, uint32_t nbytes) {
+    heap_base_check_shape(nrefs, nbytes);
+    size_t size = obj_footprint(p->header_size(nrefs), nrefs, nbytes);
+    bool collected_all = false;
+    if (heap_base_stress_due(b)) {
+        int g = heap_base_stress_generation(b, p->generations);
+        p->collect(h, g);
+        collected_all = g < 0;
+    } else if (p->trigger_due && p->trigger_due(h, size)) {
+        p->collect(h, -1);
+        collected_all = true;
+    }
+    if (heap_base_over_limit(b, size)) {
+        if (p->collecting_makes_room && !collected_all) p->collect(h, -1), collected_all = true;
+        if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
+    }
+    void *block = heap_base_allocate(b, size);
+    if (!block && p->collecting_makes_room) {
+        /* The allocator said no: what a collection frees may be enough. */
+        p->collect(h, -1);
+        block = heap_base_allocate(b, size);
+    }
+    if (!block) heap_base_out_of_memory(h, b, size);
+    obj *o = p->init_object(h, block, nrefs, nbytes, size);
+    heap_base_register(b, o, size);
+    p->reset_budget(h);
+    return o;
 }
 
 /* The fields of heap_stats every collector fills the same way. */

@@ -67,6 +67,11 @@ typedef struct heap_config {
     bool verify;               /* check the whole heap after every collection */
     uint64_t fail_after_allocations; /* fault injection: the allocator refuses every request after
                                         this many (0: never); the heap answers as to any refusal */
+    /* No collection unless asked for (heap_collect), due in stress mode,
+     * or needed for room (the heap limit, an allocator that said no): the
+     * collector's own triggers (thresholds, growth) are off. What a test or
+     * a benchmark wants when it decides itself when garbage is collected. */
+    bool collect_only_when_asked;
     double knobs[HEAP_MAX_KNOBS];
     const gc_event_listener *listener; /* may be NULL */
     /* Called when an allocation cannot be satisfied even after a full
@@ -80,9 +85,34 @@ typedef struct heap_config {
 extern const knob gc_knobs[];
 extern const char gc_name[];
 extern const char gc_description[];
-/* Whether a full collection reclaims unreachable cycles (pure reference
- * counting does not: they are what it leaks). */
-extern const bool gc_reclaims_cycles;
+
+/* What a collector promises, declared rather than inferred from its name:
+ * the tests, the fuzzer's model, the soak, the benchmarks and the sweep
+ * decide what to expect from these alone (docs/collectors.md says which
+ * trait turns on which check). */
+typedef enum gc_reclaims {
+    GC_RECLAIMS_NOTHING,     /* never frees an object before heap_destroy */
+    GC_RECLAIMS_ACYCLIC,     /* garbage no cycle holds (pure reference counting) */
+    GC_RECLAIMS_UNREACHABLE, /* everything unreachable, by a full collection */
+} gc_reclaims;
+
+typedef struct collector_traits {
+    gc_reclaims reclaims;
+    /* Acyclic garbage is freed the moment its last reference goes, with no
+     * collection (reference counting); otherwise only collections free. */
+    bool frees_at_last_reference;
+    /* Generations heap_collect tells apart (1: every collection is full). */
+    int generations;
+    /* Every figure of heap_stats and the leak report is exact; a
+     * conservative collector's live figures are upper bounds instead. */
+    bool exact_books;
+    /* Allocates from an allocator of its own, not from impl/alloc.h's back
+     * ends: built once, not paired with each of them. */
+    bool own_allocator;
+} collector_traits;
+
+extern const collector_traits gc_traits;
+const char *gc_reclaims_text(gc_reclaims reclaims);
 
 /* Fills every field with its default, knobs included. */
 void heap_config_init(heap_config *config);

@@ -1,12 +1,23 @@
 /*
  * What every reference-counting collector (rc, rcgen) shares: the count is
- * the last word before every object, a root slot is an owned reference, and
- * storing increments the new value before decrementing the old. The
- * including collector defines release_slow(h, o), what happens when a count
- * reaches zero; this header then defines the interface's store and root-stack
- * operations for it. Include it once, from the collector's own file; its
- * `struct heap` must begin with a heap_base, which is how these reach the
- * root stack without seeing the rest of it.
+ * the last word before every object, a root slot is an owned reference,
+ * storing increments the new value before decrementing the old, and an
+ * object whose count reaches zero is freed with everything that dies with
+ * it, in one iterative cascade.
+ *
+ * Include it once, from the collector's own file, whose `struct heap` must
+ * begin with a heap_base (that is how these reach the root stack without
+ * seeing the rest of it). The collector defines these four, static inline
+ * (an empty one costs nothing):
+ *
+ *   size_t refcount_object_size(const obj *o)   its footprint, as heap_stats counts it
+ *   void *refcount_block_of(obj *o)              the block the allocator gave
+ *   void refcount_freeing(heap *h, obj *o)      o is about to be freed (untrack it)
+ *   void refcount_still_referenced(heap *h, obj *o)
+ *                                                a decrement left o's count above zero
+ *                                                (Bacon and Rajan's possible cycle root)
+ *
+ * and this header defines the interface's store and root-stack operations.
  */
 #ifndef HEAPLAB_REFCOUNT_H
 #define HEAPLAB_REFCOUNT_H
@@ -26,10 +37,69 @@ static inline obj *object_of_refcount(refcount_word *w) { return (obj *)(w + 1);
 /* Verify mode's view of the count. */
 static uint64_t refcount_value(const obj *o) { return refcount_of(o)->refcount; }
 
-static void release_slow(heap *h, obj *o);
+/* The including collector's hooks (above). */
+static inline size_t refcount_object_size(const obj *o);
+static inline void *refcount_block_of(obj *o);
+static inline void refcount_freeing(heap *h, obj *o);
+static inline void refcount_still_referenced(heap *h, obj *o);
 
 /* A collector's heap begins with its heap_base. */
 static inline heap_base *base_of(heap *h) { return (heap_base *)h; }
+
+__attribute__((always_inline)) static inline void free_counted(heap *h, heap_frees *freed, obj *o) {
+    refcount_freeing(h, o);
+    size_t size = refcount_object_size(o);
+    heap_frees_count(base_of(h), freed, o, size);
+    alloc_free(refcount_block_of(o), size);
+}
+
+/* o's count just reached zero: free it and everything that dies with it,
+ * without recursion (the pending objects are linked through their zero
+ * counts). A cascade is reported to the listener once a second object dies,
+ * unless a collection is under way (its frees belong to its pause).
+ * `verify` is a constant in each of release_slow's two calls, so the loop
+ * tests it only where verify mode asks for it. */
+__attribute__((always_inline)) static inline void refcount_release(heap *h, obj *o, bool verify) {
+    heap_base *b = base_of(h);
+    heap_frees freed = heap_base_frees_begin(b);
+    freed.verify = verify;
+    bool cascade = false, report = false; /* decided when a second object dies: most releases free one */
+    refcount_word *pending = refcount_of(o);
+    pending->next_pending = NULL;
+    while (pending) {
+        refcount_word *word = pending;
+        pending = word->next_pending;
+        obj *dead = object_of_refcount(word);
+        for (uint32_t i = 0, nrefs = dead->nrefs; i < nrefs; i++) {
+            obj *child = dead->refs[i];
+            if (!child) continue;
+            if (--refcount_of(child)->refcount) {
+                refcount_still_referenced(h, child);
+                continue;
+            }
+            if (!cascade) {
+                cascade = true;
+                report = !b->tearing_down && !b->collecting;
+                if (report && b->listener.cascade_begin) b->listener.cascade_begin(b->listener.data);
+            }
+            if (child->nrefs) {
+                refcount_of(child)->next_pending = pending;
+                pending = refcount_of(child);
+            } else {
+                free_counted(h, &freed, child); /* an atom holds nothing: no trip through the list */
+            }
+        }
+        free_counted(h, &freed, dead);
+    }
+    heap_base_frees_end(b, &freed);
+    if (cascade && report && b->listener.cascade_end)
+        b->listener.cascade_end(b->listener.data, freed.objects, freed.bytes);
+}
+
+__attribute__((noinline)) static void release_slow(heap *h, obj *o) {
+    if (UNLIKELY(base_of(h)->config.verify)) refcount_release(h, o, true);
+    else refcount_release(h, o, false);
+}
 
 static inline void incref(obj *o) {
     if (o) refcount_of(o)->refcount++;
@@ -37,6 +107,7 @@ static inline void incref(obj *o) {
 
 static inline void decref(heap *h, obj *o) {
     if (o && --refcount_of(o)->refcount == 0) release_slow(h, o);
+    else if (o) refcount_still_referenced(h, o);
 }
 
 inline void obj_set(heap *h, obj *o, uint32_t i, obj *value) {
@@ -70,7 +141,7 @@ inline void root_set(heap *h, root r, obj *o) {
     decref(h, old);
 }
 
-inline void root_pop(heap *h, size_t n) {
+__attribute__((always_inline)) inline void root_pop(heap *h, size_t n) {
     root_stack *rs = &base_of(h)->roots;
     if (n > rs->depth) root_stack_bad_index(rs, rs->depth - n);
     while (n--) decref(h, rs->slots[--rs->depth]);

@@ -128,7 +128,7 @@ refused "4: unknown variant 'nosuch\*'" 'variants marksweep+pool\nworkloads chur
 refused "4: 'heap-variants' wants one or more" 'variants marksweep+pool\nworkloads churn\nheap-multipliers 2\nheap-variants\n'
 refused "4: no variant of the sweep is a heap variant \(heap-variants rc\+\*\)" \
   'variants marksweep+pool\nworkloads churn\nheap-multipliers 2\nheap-variants rc+*\n'
-refused "3: no variant of the sweep is a heap variant \(heap-variants marksweep\+\*\)" \
+refused "3: no variant of the sweep is a heap variant \(by default: one whose collector frees only in collections" \
   'variants rc+malloc\nworkloads churn\nheap-multipliers 2\n'
 refused "1: 'heap-variants' without 'heap-multipliers' does nothing" 'heap-variants marksweep+*\nvariants marksweep+pool\nworkloads churn\n'
 refused "3: option --heap-limit for marksweep\+pool, whose heap curves set the limit" \

@@ -572,7 +572,9 @@ static void knobs_are_named_and_checked(void **state) {
     assert_false(heap_config_set_knob(&config, "growth", 5));
     assert_true(heap_config_set_knob(&config, "growth-factor", 1.5));
     assert_true(config.knobs[growth] == 1.5);
-    assert_true(gc_reclaims_cycles);
+    assert_int_equal(gc_traits.reclaims, GC_RECLAIMS_UNREACHABLE);
+    assert_false(gc_traits.frees_at_last_reference);
+    assert_int_equal(gc_traits.generations, 1);
 }
 
 int main(void) {

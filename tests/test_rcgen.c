@@ -166,7 +166,9 @@ static void knobs_default_and_validate(void **state) {
     assert_false(heap_config_set_knob(&config, "threshold3", 1));
     assert_false(heap_config_set_knob(&config, "min-heap", 1));
     assert_false(heap_config_set_knob(&config, "", 1));
-    assert_true(gc_reclaims_cycles);
+    assert_int_equal(gc_traits.reclaims, GC_RECLAIMS_UNREACHABLE);
+    assert_true(gc_traits.frees_at_last_reference);
+    assert_int_equal(gc_traits.generations, 3);
 
     heap *h = heap_create(&config);
     heap_stats s = stats_of(h);

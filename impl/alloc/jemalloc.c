@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 const char alloc_name[] = "jemalloc";
+const bool alloc_frees = true;
 const knob alloc_knobs[] = {{NULL}};
 
 void alloc_set_knob(int index, double value) {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 const char alloc_name[] = "malloc";
+const bool alloc_frees = true;
 const knob alloc_knobs[] = {{NULL}};
 
 void alloc_set_knob(int index, double value) {

@@ -11,6 +11,7 @@
 #include <mimalloc.h>
 
 const char alloc_name[] = "mimalloc";
+const bool alloc_frees = true;
 const knob alloc_knobs[] = {{NULL}};
 
 void alloc_set_knob(int index, double value) {

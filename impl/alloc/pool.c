@@ -129,6 +129,7 @@ static arena *drained_oldest, *drained_newest;
 
 enum { KNOB_KEEP_ARENAS, KNOB_DECAY_MS };
 const char alloc_name[] = "pool";
+const bool alloc_frees = true;
 const knob alloc_knobs[] = {
     [KNOB_KEEP_ARENAS] = {"keep-arenas", "drained arenas (holding no block) kept mapped however long they wait",
                           1, 0, 1024, true},

@@ -31,6 +31,7 @@ int _PyObject_DebugMallocStats(FILE *out);
 static size_t large_bytes;
 
 const char alloc_name[] = "pymalloc";
+const bool alloc_frees = true;
 const knob alloc_knobs[] = {{NULL}};
 
 void alloc_set_knob(int index, double value) {

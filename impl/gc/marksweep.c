@@ -21,7 +21,7 @@
  * the cost is proportional to the garbage, not the heap).
  */
 #include "../growable_array.h"
-#include "../heap_base.h"
+#include "../tracing.h"
 
 #include <stdio.h>
 
@@ -29,7 +29,12 @@ const char gc_name[] = "marksweep";
 const char gc_description[] =
     "mark-sweep: marks from the root stack with an explicit stack, frees the rest; collects when allocation since the "
     "last collection exceeds a factor of the live size, or at the heap limit";
-const bool gc_reclaims_cycles = true;
+const collector_traits gc_traits = {
+    .reclaims = GC_RECLAIMS_UNREACHABLE,
+    .frees_at_last_reference = false,
+    .generations = 1,
+    .exact_books = true,
+};
 
 enum { KNOB_GROWTH_FACTOR, KNOB_MIN_HEAP };
 const knob gc_knobs[] = {
@@ -68,7 +73,13 @@ struct heap {
 
 static inline ms_header *header_of(const obj *o) { return (ms_header *)o - 1; }
 static inline obj *object_of(ms_header *hd) { return (obj *)(hd + 1); }
+static inline size_t header_size(uint32_t nrefs) {
+    (void)nrefs;
+    return sizeof(ms_header);
+}
 static inline size_t size_of(const obj *o) { return obj_footprint(sizeof(ms_header), o->nrefs, o->nbytes); }
+/* tracing.h's hook: every collection traces the whole heap. */
+static inline void tracing_write_barrier(heap *h, obj *o, obj *value) { (void)h, (void)o, (void)value; }
 _Static_assert(sizeof(ms_header) + sizeof(obj) + (uint64_t)OBJ_MAX_REFS * sizeof(obj *) + OBJ_MAX_BYTES + 16 <
                    UINT32_MAX,
                "the sizes column holds any object's footprint");
@@ -240,6 +251,7 @@ heap *heap_create(const heap_config *config) {
     h->growth_factor = config->knobs[KNOB_GROWTH_FACTOR];
     double min_heap = config->knobs[KNOB_MIN_HEAP];
     h->min_heap_bytes = min_heap > 0 ? (uint64_t)min_heap : 0;
+    if (config->collect_only_when_asked) h->min_heap_bytes = UINT64_C(1) << 62; /* growth never collects */
     after_collection(h); /* an empty heap, as after a collection */
     return h;
 }
@@ -285,7 +297,8 @@ void heap_collect(heap *h, int generation) {
 
 /* A new block's header, slots and data, in the table, counted and pushed on
  * the roots. The budget guarantees the table has room. */
-static inline obj *init_object(heap *h, ms_header *hd, uint32_t nrefs, uint32_t nbytes, size_t size) {
+static inline obj *init_object(heap *h, void *block, uint32_t nrefs, uint32_t nbytes, size_t size) {
+    ms_header *hd = block;
     obj *o = object_of(hd);
     hd->index = h->object_count;
     h->sizes[h->object_count] = (uint32_t)size;
@@ -298,68 +311,39 @@ static inline obj *init_object(heap *h, ms_header *hd, uint32_t nrefs, uint32_t 
     return o;
 }
 
-/* Where the budget sends an allocation: a trigger fired, the table is full,
- * stress or verify mode, an object past the shape limits, or an allocator
- * that said no. Decide, maybe collect, allocate, and set the next budget. */
+/* The checked path's hooks (heap_base.h): growth is this collector's
+ * trigger, and a new object may find the table full. */
+static bool growth_due(heap *h, size_t size) {
+    return heap_base_bytes_allocated(&h->base) - h->bytes_allocated_at_collection + size > h->growth_allowance;
+}
+
+static obj *init_object_with_room(heap *h, void *block, uint32_t nrefs, uint32_t nbytes, size_t size) {
+    if (h->object_count == h->object_capacity) grow_object_table(h);
+    return init_object(h, block, nrefs, nbytes, size);
+}
+
 __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, uint32_t nbytes) {
-    heap_base *b = &h->base;
-    heap_base_check_shape(nrefs, nbytes);
-    size_t size = obj_footprint(sizeof(ms_header), nrefs, nbytes);
-    bool stress = heap_base_stress_due(b);
-    bool growth = heap_base_bytes_allocated(b) - h->bytes_allocated_at_collection + size > h->growth_allowance;
-    if (stress || growth || heap_base_over_limit(b, size))
-        heap_collect(h, stress ? heap_base_stress_generation(b, 1) : -1);
-    if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
-    ms_header *hd = heap_base_allocate(b, size);
-    if (!hd) {
-        heap_collect(h, -1); /* the allocator said no: what a collection frees may be enough */
-        hd = heap_base_allocate(b, size);
-        if (!hd) heap_base_out_of_memory(h, b, size);
-    }
-    set_allocation_budget(h); /* before init_object: the table must have room */
-    obj *o = init_object(h, hd, nrefs, nbytes, size);
-    heap_base_register(b, o, size);
-    set_allocation_budget(h);
-    return o;
+    static const checked_path path = {
+        .header_size = header_size,
+        .generations = 1,
+        .collect = heap_collect,
+        .trigger_due = growth_due,
+        .collecting_makes_room = true,
+        .init_object = init_object_with_room,
+        .reset_budget = set_allocation_budget,
+    };
+    return heap_base_new_checked(h, &h->base, &path, nrefs, nbytes);
 }
 
 /* Always inlined: the fast path is a few instructions and a call's saves and
  * restores would double them. */
 __attribute__((always_inline)) inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
-    size_t size = obj_footprint(sizeof(ms_header), nrefs, nbytes);
+    size_t size = obj_footprint(header_size(nrefs), nrefs, nbytes);
     if (UNLIKELY(size > h->base.allocation_budget)) return obj_new_checked(h, nrefs, nbytes);
-    ms_header *hd = alloc_allocate(size);
+    void *hd = alloc_allocate(size);
     if (UNLIKELY(!hd)) return obj_new_checked(h, nrefs, nbytes);
     return init_object(h, hd, nrefs, nbytes, size);
 }
-
-inline void obj_set(heap *h, obj *o, uint32_t i, obj *value) {
-    (void)h; /* no barrier: every collection traces the whole heap */
-    o->refs[i] = value;
-}
-
-inline void obj_set_pop(heap *h, obj *o, uint32_t i) {
-    root_stack *rs = &h->base.roots;
-    if (!rs->depth) root_stack_bad_index(rs, SIZE_MAX);
-    o->refs[i] = rs->slots[--rs->depth];
-}
-
-inline root root_push(heap *h, obj *o) {
-    root_stack_push(&h->base.roots, o);
-    return h->base.roots.depth - 1;
-}
-
-inline obj *root_get(heap *h, root r) { return *root_stack_slot(&h->base.roots, r); }
-
-inline void root_set(heap *h, root r, obj *o) { *root_stack_slot(&h->base.roots, r) = o; }
-
-inline void root_pop(heap *h, size_t n) {
-    root_stack *rs = &h->base.roots;
-    if (n > rs->depth) root_stack_bad_index(rs, rs->depth - n);
-    rs->depth -= n;
-}
-
-size_t root_depth(heap *h) { return h->base.roots.depth; }
 
 void heap_stats_get(heap *h, heap_stats *stats) {
     heap_base_stats(&h->base, stats);

@@ -7,18 +7,14 @@
  */
 #include "../refcount.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define LEAKS_ARE_RESULTS_BEGIN() __lsan_disable()
-#define LEAKS_ARE_RESULTS_END() __lsan_enable()
-#else
-#define LEAKS_ARE_RESULTS_BEGIN() ((void)0)
-#define LEAKS_ARE_RESULTS_END() ((void)0)
-#endif
-
 const char gc_name[] = "rc";
 const char gc_description[] = "pure reference counting: frees at zero, iteratively; cycles leak";
-const bool gc_reclaims_cycles = false;
+const collector_traits gc_traits = {
+    .reclaims = GC_RECLAIMS_ACYCLIC,
+    .frees_at_last_reference = true,
+    .generations = 1,
+    .exact_books = true,
+};
 const knob gc_knobs[] = {{NULL}};
 
 /* The header is the count alone. */
@@ -26,52 +22,17 @@ struct heap {
     heap_base base;
 };
 
-static inline size_t size_of(const obj *o) { return obj_footprint(sizeof(refcount_word), o->nrefs, o->nbytes); }
-
-/* o's count just reached zero: free it and everything that dies with it.
- * `verify` is a constant in each of release_slow's two calls, so the loop
- * tests it only where verify mode asks for it. */
-__attribute__((always_inline)) static inline void release(heap *h, obj *o, bool verify) {
-    heap_base *b = &h->base;
-    heap_frees freed = heap_base_frees_begin(b);
-    freed.verify = verify;
-    refcount_word *pending = refcount_of(o);
-    pending->next_pending = NULL;
-    bool cascade = false;
-    while (pending) {
-        refcount_word *hd = pending;
-        pending = hd->next_pending;
-        obj *dead = object_of_refcount(hd);
-        for (uint32_t i = 0, nrefs = dead->nrefs; i < nrefs; i++) {
-            obj *child = dead->refs[i];
-            if (!child || --refcount_of(child)->refcount) continue;
-            if (!cascade) {
-                cascade = true;
-                if (b->listener.cascade_begin && !b->tearing_down) b->listener.cascade_begin(b->listener.data);
-            }
-            if (child->nrefs) {
-                refcount_of(child)->next_pending = pending;
-                pending = refcount_of(child);
-            } else {
-                /* An atom holds nothing: free it now, no trip through the list. */
-                size_t size = size_of(child);
-                heap_frees_count(b, &freed, child, size);
-                alloc_free(refcount_of(child), size);
-            }
-        }
-        size_t size = size_of(dead);
-        heap_frees_count(b, &freed, dead, size);
-        alloc_free(hd, size);
-    }
-    heap_base_frees_end(b, &freed);
-    if (cascade && b->listener.cascade_end && !b->tearing_down)
-        b->listener.cascade_end(b->listener.data, freed.objects, freed.bytes);
+static inline size_t header_size(uint32_t nrefs) {
+    (void)nrefs;
+    return sizeof(refcount_word);
 }
+static inline size_t size_of(const obj *o) { return obj_footprint(header_size(o->nrefs), o->nrefs, o->nbytes); }
 
-__attribute__((noinline)) static void release_slow(heap *h, obj *o) {
-    if (UNLIKELY(h->base.config.verify)) release(h, o, true);
-    else release(h, o, false);
-}
+/* refcount.h's hooks: nothing is tracked, nothing is buffered. */
+static inline size_t refcount_object_size(const obj *o) { return size_of(o); }
+static inline void *refcount_block_of(obj *o) { return refcount_of(o); }
+static inline void refcount_freeing(heap *h, obj *o) { (void)h, (void)o; }
+static inline void refcount_still_referenced(heap *h, obj *o) { (void)h, (void)o; }
 
 heap *heap_create(const heap_config *config) {
     heap *h = calloc(1, sizeof *h);
@@ -94,7 +55,8 @@ void heap_collect(heap *h, int generation) {
 }
 
 /* A new block's header, slots and data, counted and pushed on the roots. */
-static inline obj *init_object(heap *h, refcount_word *hd, uint32_t nrefs, uint32_t nbytes, size_t size) {
+static inline obj *init_object(heap *h, void *block, uint32_t nrefs, uint32_t nbytes, size_t size) {
+    refcount_word *hd = block;
     hd->refcount = 1; /* the root slot it is pushed into */
     obj *o = object_of_refcount(hd);
     o->nrefs = nrefs;
@@ -105,28 +67,28 @@ static inline obj *init_object(heap *h, refcount_word *hd, uint32_t nrefs, uint3
     return o;
 }
 
-/* Where the budget sends an allocation: stress, verify, the heap limit, an
- * object past the shape limits, or an allocator that said no. */
+static void reset_budget(heap *h) { heap_base_reset_budget(&h->base, UINT64_MAX); }
+
+/* Where the budget sends an allocation (heap_base.h). Counting frees as it
+ * goes: no collection makes room. */
 __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, uint32_t nbytes) {
-    heap_base *b = &h->base;
-    heap_base_check_shape(nrefs, nbytes);
-    size_t size = obj_footprint(sizeof(refcount_word), nrefs, nbytes);
-    if (heap_base_stress_due(b)) heap_collect(h, heap_base_stress_generation(b, 1));
-    if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
-    refcount_word *hd = heap_base_allocate(b, size);
-    if (!hd) heap_base_out_of_memory(h, b, size); /* nothing to collect */
-    obj *o = init_object(h, hd, nrefs, nbytes, size);
-    heap_base_register(b, o, size);
-    heap_base_reset_budget(b, UINT64_MAX);
-    return o;
+    static const checked_path path = {
+        .header_size = header_size,
+        .generations = 1,
+        .collect = heap_collect,
+        .collecting_makes_room = false,
+        .init_object = init_object,
+        .reset_budget = reset_budget,
+    };
+    return heap_base_new_checked(h, &h->base, &path, nrefs, nbytes);
 }
 
 /* Always inlined: the fast path is a few instructions and a call's saves and
  * restores would double them. */
 __attribute__((always_inline)) inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
-    size_t size = obj_footprint(sizeof(refcount_word), nrefs, nbytes);
+    size_t size = obj_footprint(header_size(nrefs), nrefs, nbytes);
     if (UNLIKELY(size > h->base.allocation_budget)) return obj_new_checked(h, nrefs, nbytes);
-    refcount_word *hd = alloc_allocate(size);
+    void *hd = alloc_allocate(size);
     if (UNLIKELY(!hd)) return obj_new_checked(h, nrefs, nbytes);
     return init_object(h, hd, nrefs, nbytes, size);
 }

@@ -22,7 +22,12 @@
 
 const char gc_name[] = "rcgen";
 const char gc_description[] = "reference counting plus CPython 3.11's generational cycle detector";
-const bool gc_reclaims_cycles = true;
+const collector_traits gc_traits = {
+    .reclaims = GC_RECLAIMS_UNREACHABLE,
+    .frees_at_last_reference = true,
+    .generations = 3,
+    .exact_books = true,
+};
 const knob gc_knobs[] = {
     {"threshold0", "container allocations minus frees that trigger a collection (0: never automatically)", 700, 0,
      1e9, true},
@@ -89,7 +94,6 @@ struct heap {
     uint64_t long_lived_pending, long_lived_total;
     /* Survivors of every collection (objects and bytes): objects_marked. */
     uint64_t objects_marked, bytes_marked;
-    bool collecting;
 };
 
 static inline gc_header *gc_of(const obj *o) { return (gc_header *)o - 1; }
@@ -166,47 +170,18 @@ static inline void untrack(heap *h, gc_header *g) {
 /* ---- reference counting ---- */
 
 
-/* o's count just reached zero: free it and everything that dies with it. */
-__attribute__((noinline)) static void release_slow(heap *h, obj *o) {
-    heap_base *b = &h->base;
-    heap_frees freed = heap_base_frees_begin(b);
-    refcount_word *pending = refcount_of(o);
-    pending->next_pending = NULL;
-    /* Frees inside a collection belong to its pause: no cascade of their own. */
-    bool report = !b->tearing_down && !h->collecting, cascade = false;
-    while (pending) {
-        refcount_word *rc = pending;
-        pending = rc->next_pending;
-        obj *dead = object_of_refcount(rc);
-        for (uint32_t i = 0, nrefs = dead->nrefs; i < nrefs; i++) {
-            obj *child = dead->refs[i];
-            if (!child || --refcount_of(child)->refcount) continue;
-            if (!cascade) {
-                cascade = true;
-                if (report && b->listener.cascade_begin) b->listener.cascade_begin(b->listener.data);
-            }
-            if (child->nrefs) {
-                refcount_of(child)->next_pending = pending;
-                pending = refcount_of(child);
-            } else {
-                /* An atom holds nothing and is never tracked: free it now. */
-                size_t size = size_of(child);
-                heap_frees_count(b, &freed, child, size);
-                alloc_free(block_of(child), size);
-            }
-        }
-        if (dead->nrefs) {
-            untrack(h, gc_of(dead));
-            /* As PyObject_GC_Del: a container freed makes room in generation 0. */
-            if (h->generations[0].count) h->generations[0].count--;
-        }
-        size_t size = size_of(dead);
-        heap_frees_count(b, &freed, dead, size);
-        alloc_free(block_of(dead), size);
-    }
-    heap_base_frees_end(b, &freed);
-    if (cascade && report && b->listener.cascade_end) b->listener.cascade_end(b->listener.data, freed.objects, freed.bytes);
+/* refcount.h's hooks. A container freed by counting leaves its table, and
+ * (as PyObject_GC_Del) makes room in generation 0. */
+static inline size_t refcount_object_size(const obj *o) { return size_of(o); }
+static inline void *refcount_block_of(obj *o) { return block_of(o); }
+
+static inline void refcount_freeing(heap *h, obj *o) {
+    if (!o->nrefs) return; /* an atom is never tracked */
+    untrack(h, gc_of(o));
+    if (h->generations[0].count) h->generations[0].count--;
 }
+
+static inline void refcount_still_referenced(heap *h, obj *o) { (void)h, (void)o; }
 
 /* ---- the cycle detector ---- */
 
@@ -482,7 +457,7 @@ __attribute__((noinline)) static void collect(heap *h, int g) {
     heap_base *b = &h->base;
     heap_base_collection_begin(b, g == OLDEST ? -1 : g);
     uint64_t objects_freed = b->objects_freed, bytes_freed = b->bytes_freed;
-    h->collecting = true;
+    b->collecting = true;
 
     if (g + 1 < GENERATIONS) h->generations[g + 1].count++;
     for (int i = 0; i <= g; i++) h->generations[i].count = 0;
@@ -507,7 +482,7 @@ __attribute__((noinline)) static void collect(heap *h, int g) {
     delete_garbage(h, g == OLDEST ? OLDEST : (unsigned)g + 1);
     give_back_room(h);
 
-    h->collecting = false;
+    b->collecting = false;
     h->generations[g].collections++;
     h->generations[g].collected += collected;
     h->objects_marked += survivors;
@@ -530,7 +505,7 @@ __attribute__((noinline)) static void collect(heap *h, int g) {
  * collections since the last one reach a quarter of the long-lived total
  * (CPython's guard against quadratic cost as the heap grows). */
 __attribute__((noinline)) static void collect_generations(heap *h) {
-    if (h->collecting) return;
+    if (h->base.collecting) return;
     for (int i = OLDEST; i >= 0; i--) {
         if (h->generations[i].count <= h->generations[i].threshold) continue;
         if (i == OLDEST && h->long_lived_pending < h->long_lived_total / 4) continue;
@@ -604,7 +579,8 @@ heap *heap_create(const heap_config *config) {
         h->generations[i].threshold = knob_value(config->knobs[i]);
     }
     /* CPython: threshold0 == 0 disables automatic collection. */
-    h->automatic_threshold0 = h->generations[0].threshold ? h->generations[0].threshold : UINT64_MAX;
+    bool automatic = h->generations[0].threshold && !config->collect_only_when_asked;
+    h->automatic_threshold0 = automatic ? h->generations[0].threshold : UINT64_MAX;
     return h;
 }
 
@@ -626,28 +602,20 @@ static inline obj *init_object(heap *h, void *block, uint32_t nrefs, uint32_t nb
     return o;
 }
 
-/* Where the budget sends an allocation: stress, verify, the heap limit, an
- * object past the shape limits, or an allocator that said no. The heap limit
- * and a refusal are answered with a full collection first. */
+static void reset_budget(heap *h) { heap_base_reset_budget(&h->base, UINT64_MAX); }
+
+/* Where the budget sends an allocation (heap_base.h). The heap limit and a
+ * refusal are answered with a full collection first. */
 __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, uint32_t nbytes) {
-    heap_base *b = &h->base;
-    heap_base_check_shape(nrefs, nbytes);
-    size_t size = obj_footprint(header_size(nrefs), nrefs, nbytes);
-    if (heap_base_stress_due(b)) heap_collect(h, heap_base_stress_generation(b, GENERATIONS));
-    if (heap_base_over_limit(b, size)) {
-        collect(h, OLDEST);
-        if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
-    }
-    void *block = heap_base_allocate(b, size);
-    if (!block) {
-        collect(h, OLDEST);
-        block = heap_base_allocate(b, size);
-        if (!block) heap_base_out_of_memory(h, b, size);
-    }
-    obj *o = init_object(h, block, nrefs, nbytes, size);
-    heap_base_register(b, o, size);
-    heap_base_reset_budget(b, UINT64_MAX);
-    return o;
+    static const checked_path path = {
+        .header_size = header_size,
+        .generations = GENERATIONS,
+        .collect = heap_collect,
+        .collecting_makes_room = true,
+        .init_object = init_object,
+        .reset_budget = reset_budget,
+    };
+    return heap_base_new_checked(h, &h->base, &path, nrefs, nbytes);
 }
 
 /* Always inlined: the fast path is a few instructions and a call's saves and
