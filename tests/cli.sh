@@ -103,5 +103,37 @@ else
   failed=$((failed + 1)); echo "FAIL: list output: $listing"
 fi
 
+# Every variant's traits, and the build lines of its files agreeing with them
+# (docs/collectors.md): reclaims nothing <=> '// build: reclaims-nothing';
+# its own allocator <=> '// allocator: NAME', and then its only variant; an
+# allocator whose free does nothing <=> '// build: never-frees', paired only
+# with collectors that reclaim nothing. The nogc+bump floor is built.
+agree() { # description command...
+  local what=$1
+  shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
+}
+says() { grep -q "^// $2" "$1"; }
+for v in $(sed -n 's/^variant //p' <<<"$listing"); do
+  collector=${v%%+*} allocator=${v#*+}
+  traits=$(./heaplab describe "$v")
+  reclaims=$(sed -n 's/^  reclaims: //p' <<<"$traits")
+  agree "$v: traits printed" test -n "$reclaims"
+  agree "$v: 'reclaims: $reclaims' and the build line agree" \
+    test "$([ "$reclaims" = nothing ] && echo y)" = "$(says "impl/gc/$collector.c" 'build: reclaims-nothing' && echo y)"
+  own=$(sed -n 's/^  own-allocator: //p' <<<"$traits")
+  if says "impl/gc/$collector.c" 'allocator: '; then
+    agree "$v: its own allocator" test "$own" = yes
+    agree "$v: named after its own allocator" test "$allocator" = "$(sed -n 's|^// allocator: ||p' "impl/gc/$collector.c")"
+  else
+    agree "$v: no allocator of its own" test "$own" = no
+    frees=$(sed -n 's/^  allocator-frees: //p' <<<"$traits")
+    agree "$v: allocator-frees: $frees and the build line agree" \
+      test "$([ "$frees" = no ] && echo y)" = "$(says "impl/alloc/$allocator.c" 'build: never-frees' && echo y)"
+    [ "$frees" = yes ] || agree "$v: a never-freeing allocator with a collector that frees" test "$reclaims" = nothing
+  fi
+done
+agree "nogc+bump is built" grep -q '^variant nogc+bump$' <<<"$listing"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
