@@ -134,6 +134,14 @@ for v in $(sed -n 's/^variant //p' <<<"$listing"); do
   fi
 done
 agree "nogc+bump is built" grep -q '^variant nogc+bump$' <<<"$listing"
+# A collector that reclaims nothing ends out of memory before the machine
+# would swap: its default heap limit is half of what is available.
+available=$(($(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo) * 1024))
+limit=$(./heaplab run nogc+bump rings --size=100 --json | sed -n 's/.*"heap_limit_bytes": \([0-9]*\).*/\1/p')
+agree "nogc+bump's default heap limit ($limit) is about half of MemAvailable ($available)" \
+  test "${limit:-0}" -gt $((available / 4)) -a "${limit:-0}" -le "$available"
+limit=$(./heaplab run rc+malloc rings --size=100 --json | sed -n 's/.*"heap_limit_bytes": \([0-9]*\).*/\1/p')
+agree "rc+malloc has no default heap limit ($limit)" test "$limit" = 0
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
