@@ -23,6 +23,8 @@ BEGIN {
   required = "run_id,variant,workload,size,params,outcome,wall_ns"
   pause_columns = "pause_p50_ns pause_p90_ns pause_p99_ns pause_p999_ns pause_max_ns"
   npause = split(pause_columns, pause_column, " ")
+  # The allocation-only floor (never frees): what a variant costs beyond allocating.
+  floor_variant = "nogc+bump"
   # One colour per variant, by sorted name; chosen to stay apart in print and on screen.
   npalette = split("#1f62c4 #e8710a #1b8a3c #d62728 #8e44ad #8c564b #e0529c #5f6368 #a8a400 #12a4b4 " \
                    "#0b2e6f #f2b100 #6aa84f #9c0050 #7f7fff #c27c0e #2ca089 #ff6f61 #4b0082 #8fa3b8", palette, " ")
@@ -293,7 +295,8 @@ function config_variant_list(c, list,    i, n, v) {
 # ---------------------------------------------------------------------------
 # Per configuration and variant: medians over the successful runs, and the
 # run whose wall time is the median (the lower one of an even count), whose
-# memory and MMU curves stand for the variant.
+# memory and MMU curves stand for the variant. Per configuration: the least
+# median wall time of any variant, and the floor variant's.
 
 function summarise(c,    i, n, v, vs, k, r, walls, rows, m) {
   n = config_variant_list(c, vs)
@@ -311,6 +314,8 @@ function summarise(c,    i, n, v, vs, k, r, walls, rows, m) {
       wall_min[c, v] = walls[1] / 1e6
       wall_max[c, v] = walls[m] / 1e6
       representative[c, v] = rows[int((m + 1) / 2)]
+      if (!(c in best_wall) || wall_median[c, v] < best_wall[c]) best_wall[c] = wall_median[c, v]
+      if (v == floor_variant) floor_wall[c] = wall_median[c, v]
     }
     gc_median[c, v] = median_column(c, v, "gc")
     peak_median[c, v] = median_column(c, v, "peak")

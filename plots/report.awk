@@ -1,4 +1,5 @@
 # Writes the report page of a sweep, `page`, from what prepare.awk gathered:
+# each variant's cost over the best variant and over the floor (nogc+bump),
 # the meta file (machine, CPU, compiler, commit, date...), the failed runs,
 # checksum disagreements and notes, a summary table per configuration and
 # variant, and every plot by relative path (plots/NAME.png, linking to the
@@ -17,6 +18,11 @@ function html(text) {
 function ms(value) {
   if (value == "") return "-"
   return sprintf(value >= 100 ? "%.0f" : value >= 10 ? "%.1f" : value >= 0.1 ? "%.2f" : "%.3f", value)
+}
+
+# A median wall time as a multiple of another (1.00, 2.35), or "-" without either.
+function times(value, base) {
+  return value == "" || base == "" || base <= 0 ? "-" : sprintf("%.2f", value / base)
 }
 
 function swatch(variant) {
@@ -69,6 +75,8 @@ function write_report(    k, c, i, name, line, status, in_sweep, sweep_text, met
     "Figures are medians over each configuration's successful runs, seeds pooled. Page written %s by <code>./heaplab plot</code>.</p>\n",
     html(sweep_name), nrows, ok_runs, (nfailed ? "<span class=\"bad\">" nfailed " did not</span>" : "none failed"),
     nconfigs, nvariants, html(now) > page
+
+  write_costs()
 
   # Machine and build.
   print "<h2 id=\"meta\">Machine and build</h2>" > page
@@ -152,6 +160,37 @@ function write_problems(    i, r, key, any, part, limit) {
     for (i = 1; i <= nnotes; i++) print "<li>" html(notes[i]) "</li>" > page
     print "</ul>" > page
   }
+}
+
+# Per configuration, the variants cheapest first (those without a successful
+# run last): median wall time, over the fastest variant's, over the floor's.
+function write_costs(    k, c, i, n, vs, v, m, cost, ranked) {
+  print "<h2 id=\"costs\">Cost over the best variant and over the floor</h2>" > page
+  print "<p>Per configuration, cheapest first: each variant's median wall time, that time over the fastest variant's (x best) " \
+    "and over that of <code>" html(floor_variant) "</code>, the allocation-only floor, which never frees (x floor; " \
+    "- where the configuration has no successful " html(floor_variant) " run)." \
+    ((floor_variant in variant_seen) ? "" : " This sweep did not run " html(floor_variant) ": add it to the sweep's variants for a floor.") \
+    "</p>" > page
+  print "<table class=\"costs\">" > page
+  print "<tr><th>variant</th><th class=\"n\">wall ms</th><th class=\"n\">x best</th><th class=\"n\">x floor</th></tr>" > page
+  for (k = 1; k <= nconfigs; k++) {
+    c = config_order[k]
+    n = config_variant_list(c, vs)
+    m = 0
+    for (i = 1; i <= n; i++)
+      if (wall_n[c, vs[i]]) { m++; cost[m] = wall_median[c, vs[i]]; ranked[m] = vs[i] }
+    sort_pairs(cost, ranked, m)
+    for (i = 1; i <= n; i++)
+      if ((c, vs[i]) in total && !wall_n[c, vs[i]]) ranked[++m] = vs[i]
+    if (!m) continue
+    printf "<tr class=\"config\"><th colspan=\"4\"><a href=\"#%s\">%s</a></th></tr>\n", anchor(c), html(config_title(c)) > page
+    for (i = 1; i <= m; i++) {
+      v = ranked[i]
+      printf "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
+        swatch(v), ms(wall_median[c, v]), times(wall_median[c, v], best_wall[c]), times(wall_median[c, v], floor_wall[c]) > page
+    }
+  }
+  print "</table>" > page
 }
 
 function write_summary(    k, c, i, n, vs, v, hyperfine_column, columns) {

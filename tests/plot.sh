@@ -94,6 +94,59 @@ else
   check "chromium is installed (scripts/install-deps installs it)" false
 fi
 
+# --- the cost table: each variant's median wall time over the fastest
+# variant's and over nogc+bump's (the floor), as runs.csv gives them
+# The cost table's row of a variant in a configuration: wall ms, x best, x floor.
+cost_row() { # page workload variant
+  sed -n '/<table class="costs">/,/<\/table>/p' "$1" | awk -v workload="$2" -v variant="$3" '
+    /<tr class="config">/ { here = index($0, ">" workload ", size ") > 0; next }
+    here { gsub(/<[^>]*>/, " "); if ($1 == variant) print $2, $3, $4 }'
+}
+# The median wall_ns of the successful runs of a variant on a workload.
+median_ns() { # runs.csv workload variant
+  awk -F, -v workload="$2" -v variant="$3" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["outcome"] == "ok" && $at["workload"] == workload && $at["variant"] == variant { print $at["wall_ns"] }' "$1" |
+    sort -n | awk '{ wall[NR] = $1 } END { if (NR) print NR % 2 ? wall[(NR + 1) / 2] : (wall[NR / 2] + wall[NR / 2 + 1]) / 2 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+line_of() { grep -n -m 1 -- "$2" "$1" | cut -d: -f1; } # file pattern
+check "the cost table comes first, before the meta" \
+  test "$(line_of "$good/index.html" '<h2 id="costs">')" -lt "$(line_of "$good/index.html" '<h2 id="meta">')"
+check "without nogc+bump in the sweep the page says so" page_says "$good" 'This sweep did not run nogc+bump'
+# The fixture again, rcgen+pool's runs on rings renamed nogc+bump: rings has
+# a floor (which is not its fastest variant), churn has none.
+d=$(fresh floor)
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i }
+  $at["workload"] == "rings" && $at["variant"] == "rcgen+pool" { $at["variant"] = "nogc+bump" } { print }' \
+  "$fixture/runs.csv" >"$d/runs.csv"
+./heaplab plot "$d" >/dev/null 2>"$dir/err"
+status=$?
+check "a sweep with nogc+bump is drawn (exit $status: $(head -c 300 "$dir/err"))" test $status -eq 0
+best='' best_ns=''
+for variant in marksweep+pool nogc+bump rc+malloc; do
+  ns=$(median_ns "$d/runs.csv" rings "$variant")
+  if [ -z "$best" ] || [ "$ns" -lt "$best_ns" ]; then best=$variant best_ns=$ns; fi
+done
+floor_ns=$(median_ns "$d/runs.csv" rings nogc+bump)
+check "  ... the floor is not the fastest on rings (else x best and x floor are one)" test "$best" != nogc+bump
+check "  ... the fastest on rings, $best, reads 1.00 in x best ($(cost_row "$d/index.html" rings "$best"))" \
+  test "$(cost_row "$d/index.html" rings "$best" | cut -d' ' -f2)" = 1.00
+check "  ... nogc+bump reads 1.00 in x floor ($(cost_row "$d/index.html" rings nogc+bump))" \
+  test "$(cost_row "$d/index.html" rings nogc+bump | cut -d' ' -f3)" = 1.00
+for variant in marksweep+pool nogc+bump rc+malloc; do
+  ns=$(median_ns "$d/runs.csv" rings "$variant")
+  want="$(ratio "$ns" "$best_ns") $(ratio "$ns" "$floor_ns")"
+  got=$(cost_row "$d/index.html" rings "$variant" | cut -d' ' -f2-)
+  check "  ... $variant on rings: x best, x floor $got (runs.csv: $want)" test "$got" = "$want"
+done
+check "  ... churn has no nogc+bump run: x floor - for each of its 3 variants" \
+  test "$(for variant in marksweep+pool rc+malloc rcgen+pool; do cost_row "$d/index.html" churn "$variant"; done |
+    grep -c ' - *$')" -eq 3
+check "  ... the fastest on churn reads 1.00 in x best" \
+  test "$(for variant in marksweep+pool rc+malloc rcgen+pool; do cost_row "$d/index.html" churn "$variant"; done |
+    grep -c ' 1\.00 - *$')" -eq 1
+check "  ... no note that the floor is missing" test "$(grep -c 'did not run nogc+bump' "$d/index.html")" -eq 0
+
 # --- drawn again: replaced whole, nothing left over
 before=$(stat -c %Y "$good/index.html")
 sleep 1

@@ -154,6 +154,8 @@ check "tiny sweep: meta names machine, cpu, compiler, flags, commit, seed, the s
 check "tiny sweep: shuffle seed recorded" grep -qx 'shuffle_seed: 7' "$dir/tiny/meta"
 check "tiny sweep: the table names the results and every configuration" \
   test "$(grep -c '^rings *40 *rc+malloc *4/4 ' "$dir/tiny.out")" -eq 2
+check "tiny sweep: without nogc+bump, x_floor is - on every row (x_best a number)" \
+  test "$(grep -Ec '^(churn|rings) +[0-9]+ +[^ ]+ +4/4 .* [0-9]+\.[0-9]{2} +- +(ring-size=[26])? *$' "$dir/tiny.out")" -eq 8
 # Interleaved: within each repetition the two variants take turns.
 # shellcheck disable=SC2016 # awk's own $fields
 check "tiny sweep: variants take turns" \
@@ -169,6 +171,62 @@ check "--out into a finished sweep is refused: $(cat "$dir/err")" grep -q 'alrea
 before=$(md5sum <"$dir/tiny/runs.csv")
 ./heaplab sweep --resume "$dir/tiny" >/dev/null 2>&1
 check "resuming a finished sweep runs nothing" test "$(md5sum <"$dir/tiny/runs.csv")" = "$before"
+
+# --- x_best and x_floor: each variant's median wall time over the fastest
+# variant's of its configuration and over nogc+bump's, the allocation-only
+# floor. Under a heap limit that nogc+bump, which never frees, cannot keep
+# on churn, churn has no floor.
+printf '%s\n' 'variants nogc+bump rc+malloc marksweep+pool' 'workloads churn rings' 'size churn 100000' \
+  'size rings 20000' 'repetitions 3' 'option --heap-limit=16M' >"$dir/floor.sweep"
+./heaplab sweep "$dir/floor.sweep" --out "$dir/floor" >"$dir/floor.out" 2>&1
+check "floor sweep: only nogc+bump on churn fails ($(grep -c ' failed$' "$dir/floor.out"))" \
+  test "$(grep -c '^  c[0-9]*-[0-9]*  nogc+bump churn: exit 3: heaplab: out of memory' "$dir/floor.out")" -eq 3 -a \
+    "$(grep -c '^3 runs failed$' "$dir/floor.out")" -eq 1
+# The median wall_ns of the successful runs of a variant on a workload.
+median_ns() { # runs.csv workload variant
+  awk -F, -v workload="$2" -v variant="$3" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+    $at["exit_status"] == 0 && $at["workload"] == workload && $at["variant"] == variant { print $at["wall_ns"] }' "$1" |
+    sort -n | awk '{ wall[NR] = $1 } END { if (NR) print NR % 2 ? wall[(NR + 1) / 2] : (wall[NR / 2] + wall[NR / 2 + 1]) / 2 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# A variant's x_best and x_floor in a table: the two columns before params (here one word).
+multiples() { # table workload variant
+  awk -v workload="$2" -v variant="$3" '$1 == workload && $3 == variant { print $(NF - 2), $(NF - 1) }' "$1"
+}
+# Every variant's x_best and x_floor on rings as runs.csv gives them; the
+# fastest reads 1.00 in x_best, nogc+bump 1.00 in x_floor.
+floor_figures() { # results-dir table what
+  local variant ns best='' best_ns='' floor_ns want got
+  floor_ns=$(median_ns "$1/runs.csv" rings nogc+bump)
+  for variant in marksweep+pool nogc+bump rc+malloc; do
+    ns=$(median_ns "$1/runs.csv" rings "$variant")
+    if [ -z "$best" ] || [ "$ns" -lt "$best_ns" ]; then best=$variant best_ns=$ns; fi
+  done
+  check "$3: the fastest on rings, $best, reads 1.00 in x_best ($(multiples "$2" rings "$best"))" \
+    test "$(multiples "$2" rings "$best" | cut -d' ' -f1)" = 1.00
+  check "$3: nogc+bump reads 1.00 in x_floor ($(multiples "$2" rings nogc+bump))" \
+    test "$(multiples "$2" rings nogc+bump | cut -d' ' -f2)" = 1.00
+  for variant in marksweep+pool nogc+bump rc+malloc; do
+    ns=$(median_ns "$1/runs.csv" rings "$variant")
+    want="$(ratio "$ns" "$best_ns") $(ratio "$ns" "$floor_ns")"
+    got=$(multiples "$2" rings "$variant")
+    check "$3: $variant on rings: x_best, x_floor $got (runs.csv: $want)" test "$got" = "$want"
+  done
+}
+floor_figures "$dir/floor" "$dir/floor.out" "floor sweep"
+check "floor sweep: churn has no ok nogc+bump run: x_floor - for every variant" \
+  test "$(for variant in marksweep+pool nogc+bump rc+malloc; do multiples "$dir/floor.out" churn "$variant"; done |
+    cut -d' ' -f2 | tr '\n' ' ')" = "- - - "
+check "floor sweep: nogc+bump, with no ok run on churn, reads - in both" test "$(multiples "$dir/floor.out" churn nogc+bump)" = "- -"
+# The same results with nogc+bump ten times slower on rings: a floor that is
+# not the fastest variant, so x_best and x_floor part.
+cp -r "$dir/floor" "$dir/slow-floor"
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i }
+  NR > 1 && $at["exit_status"] == 0 && $at["workload"] == "rings" && $at["variant"] == "nogc+bump" { $at["wall_ns"] *= 10 }
+  { print }' "$dir/floor/runs.csv" >"$dir/slow-floor/runs.csv"
+bench/sweep-table "$dir/slow-floor" >"$dir/slow-floor.out" 2>&1
+check "a slower floor: nogc+bump is not the fastest on rings" test "$(multiples "$dir/slow-floor.out" rings nogc+bump | cut -d' ' -f1)" != 1.00
+floor_figures "$dir/slow-floor" "$dir/slow-floor.out" "a slower floor"
 
 # Whether process PID runs (a child that ended but is not waited for yet, a
 # zombie, still takes signals: /proc says which).
@@ -284,7 +342,7 @@ check "phases: heap runs ok, each at its multiple of the minimum heap" \
 check "phases: heap curves only for the heap variants (marksweep+*)" \
   test "$(tail -n +2 "$out/heap.csv" | cut -d, -f5 | sort -u | tr '\n' ' ')" = "marksweep+malloc marksweep+pool "
 check "phases: the table shows hyperfine's median beside the runs'" \
-  grep -Eq '^churn +300000 +rc\+malloc +2/2 +[0-9.]+ +\([0-9.]+-[0-9.]+\) +[0-9.]+ *$' "$dir/phases.out"
+  grep -Eq '^churn +300000 +rc\+malloc +2/2 +[0-9.]+ +\([0-9.]+-[0-9.]+\) +[0-9.]+ +[0-9]+\.[0-9]{2} +- *$' "$dir/phases.out"
 before=$(cat "$out"/{runs,hyperfine,heap,heap-min}.csv | md5sum)
 ./heaplab sweep --resume "$out" >/dev/null 2>&1
 check "phases: resuming a finished sweep makes and changes nothing" test "$(cat "$out"/{runs,hyperfine,heap,heap-min}.csv | md5sum)" = "$before"
