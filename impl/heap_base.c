@@ -118,6 +118,13 @@ void heap_base_check(heap_base *b, uint64_t (*refcount)(const obj *o), bool expe
     heap_check_run(&check);
 }
 
+void heap_base_collect_nothing(heap_base *b, int generation, uint64_t (*refcount)(const obj *o)) {
+    heap_base_collection_begin(b, generation);
+    gc_collection_summary summary = {.generation = generation};
+    heap_base_collection_end(b, &summary);
+    if (b->config.verify) heap_base_check(b, refcount, false);
+}
+
 void heap_base_finish(heap_base *b, heap_leak_report *report, void (*free_object)(obj *o, uint64_t size, void *data),
                       void *data) {
     heap_leak_report r = {

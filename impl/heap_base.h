@@ -228,6 +228,15 @@ typedef struct checked_path {
     void (*reset_budget)(heap *h);
 } checked_path;
 
+/* reset_budget for a collector with no trigger of its own (`h` begins with
+ * its heap_base). */
+static inline void heap_base_reset_budget_untriggered(heap *h) { heap_base_reset_budget((heap_base *)h, UINT64_MAX); }
+
+/* heap_collect for a collector with nothing to trace: the collection is
+ * counted, reported and, in verify mode, the heap checked (`refcount` as for
+ * heap_base_check). */
+void heap_base_collect_nothing(heap_base *b, int generation, uint64_t (*refcount)(const obj *o));
+
 /* The checked path, inlined into the collector's own (out of line)
  * obj_new_checked with its constant hooks. `h` begins with `b`. */
 __attribute__((always_inline)) static inline obj *heap_base_new_checked(heap *h, heap_base *b, const checked_path *p,

@@ -50,10 +50,7 @@ heap *heap_create(const heap_config *config) {
 
 void heap_collect(heap *h, int generation) {
     /* Nothing to reclaim: a collection only counts, reports and verifies. */
-    heap_base_collection_begin(&h->base, generation);
-    gc_collection_summary summary = {.generation = generation};
-    heap_base_collection_end(&h->base, &summary);
-    if (UNLIKELY(h->base.config.verify)) heap_base_check(&h->base, NULL, false);
+    heap_base_collect_nothing(&h->base, generation, NULL);
 }
 
 /* A new block's slots and data, counted and pushed on the roots. */
@@ -67,8 +64,6 @@ static inline obj *init_object(heap *h, void *block, uint32_t nrefs, uint32_t nb
     return o;
 }
 
-static void reset_budget(heap *h) { heap_base_reset_budget(&h->base, UINT64_MAX); }
-
 /* Where the budget sends an allocation (heap_base.h): no collection makes
  * room, so the heap limit is the end. */
 __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, uint32_t nbytes) {
@@ -78,7 +73,7 @@ __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, u
         .collect = heap_collect,
         .collecting_makes_room = false,
         .init_object = init_object,
-        .reset_budget = reset_budget,
+        .reset_budget = heap_base_reset_budget_untriggered,
     };
     return heap_base_new_checked(h, &h->base, &path, nrefs, nbytes);
 }

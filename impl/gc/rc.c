@@ -44,14 +44,9 @@ heap *heap_create(const heap_config *config) {
     return h;
 }
 
-static void check_heap(heap *h) { heap_base_check(&h->base, refcount_value, false); }
-
 void heap_collect(heap *h, int generation) {
     /* Nothing to trace: a collection only counts, reports and verifies. */
-    heap_base_collection_begin(&h->base, generation);
-    gc_collection_summary summary = {.generation = generation};
-    heap_base_collection_end(&h->base, &summary);
-    if (h->base.config.verify) check_heap(h);
+    heap_base_collect_nothing(&h->base, generation, refcount_value);
 }
 
 /* A new block's header, slots and data, counted and pushed on the roots. */
@@ -67,8 +62,6 @@ static inline obj *init_object(heap *h, void *block, uint32_t nrefs, uint32_t nb
     return o;
 }
 
-static void reset_budget(heap *h) { heap_base_reset_budget(&h->base, UINT64_MAX); }
-
 /* Where the budget sends an allocation (heap_base.h). Counting frees as it
  * goes: no collection makes room. */
 __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, uint32_t nbytes) {
@@ -78,7 +71,7 @@ __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, u
         .collect = heap_collect,
         .collecting_makes_room = false,
         .init_object = init_object,
-        .reset_budget = reset_budget,
+        .reset_budget = heap_base_reset_budget_untriggered,
     };
     return heap_base_new_checked(h, &h->base, &path, nrefs, nbytes);
 }

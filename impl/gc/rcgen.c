@@ -602,8 +602,6 @@ static inline obj *init_object(heap *h, void *block, uint32_t nrefs, uint32_t nb
     return o;
 }
 
-static void reset_budget(heap *h) { heap_base_reset_budget(&h->base, UINT64_MAX); }
-
 /* Where the budget sends an allocation (heap_base.h). The heap limit and a
  * refusal are answered with a full collection first. */
 __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, uint32_t nbytes) {
@@ -613,7 +611,7 @@ __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, u
         .collect = heap_collect,
         .collecting_makes_room = true,
         .init_object = init_object,
-        .reset_budget = reset_budget,
+        .reset_budget = heap_base_reset_budget_untriggered,
     };
     return heap_base_new_checked(h, &h->base, &path, nrefs, nbytes);
 }
