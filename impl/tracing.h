@@ -14,7 +14,7 @@
 
 #include "heap_base.h"
 
-static inline void tracing_write_barrier(heap *h, obj *o, obj *value);
+__attribute__((always_inline)) static inline void tracing_write_barrier(heap *h, obj *o, obj *value);
 
 static inline root_stack *roots_of(heap *h) { return &((heap_base *)h)->roots; }
 
@@ -40,7 +40,7 @@ inline obj *root_get(heap *h, root r) { return *root_stack_slot(roots_of(h), r);
 
 inline void root_set(heap *h, root r, obj *o) { *root_stack_slot(roots_of(h), r) = o; }
 
-__attribute__((always_inline)) inline void root_pop(heap *h, size_t n) {
+inline void root_pop(heap *h, size_t n) {
     root_stack *rs = roots_of(h);
     if (n > rs->depth) root_stack_bad_index(rs, rs->depth - n);
     rs->depth -= n;
