@@ -140,6 +140,8 @@ available=$(($(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo) * 1024))
 limit=$(./heaplab run nogc+bump rings --size=100 --json | sed -n 's/.*"heap_limit_bytes": \([0-9]*\).*/\1/p')
 agree "nogc+bump's default heap limit ($limit) is about half of MemAvailable ($available)" \
   test "${limit:-0}" -gt $((available / 4)) -a "${limit:-0}" -le "$available"
+expect 2 "huge-pages" -- run nogc+bump churn --size=1000 --huge-pages=2
+agree "nogc+bump runs with --huge-pages=1" bash -c './heaplab run nogc+bump churn --size=1000 --huge-pages=1 >/dev/null'
 limit=$(./heaplab run rc+malloc rings --size=100 --json | sed -n 's/.*"heap_limit_bytes": \([0-9]*\).*/\1/p')
 agree "rc+malloc has no default heap limit ($limit)" test "$limit" = 0
 
