@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "metrics.h"
 #include "series.h"
 
 /* Below this no heap can start: the root stack and a handful of objects. */
@@ -97,10 +98,12 @@ void cli_parse_run(int argc, char **argv, run_options *o) {
     for (int i = 0; alloc_knobs[i].name && i < HEAP_MAX_KNOBS; i++) o->alloc_knobs[i] = alloc_knobs[i].default_value;
     o->args.size = w->default_size;
     o->args.seed = 1;
+    o->cascade_timed_after = CASCADE_TIMED_AFTER_DEFAULT;
     o->args.params = o->params;
 
     bool seen_size = false, seen_seed = false, seen_stress = false, seen_verify = false, seen_json = false,
          seen_limit = false, seen_series = false, seen_mmu = false, seen_trash = false, seen_fail = false,
+         seen_timed = false,
          seen_param[64] = {false};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -121,6 +124,10 @@ void cli_parse_run(int argc, char **argv, run_options *o) {
             once(&seen_fail, "--fail-after");
             o->config.fail_after_allocations =
                 cli_parse_count(option_value(argc, argv, &i, "--fail-after"), "--fail-after", 1, UINT64_MAX);
+        } else if (option_is(arg, "--cascade-timed-after")) {
+            once(&seen_timed, "--cascade-timed-after");
+            o->cascade_timed_after = cli_parse_count(option_value(argc, argv, &i, "--cascade-timed-after"),
+                                                     "--cascade-timed-after", 2, UINT64_C(1) << 40);
         } else if (option_is(arg, "--trash-every")) {
             once(&seen_trash, "--trash-every");
             o->trash_every_bytes = cli_parse_bytes(option_value(argc, argv, &i, "--trash-every"), "--trash-every",

@@ -22,6 +22,7 @@ typedef struct run_options {
     const char *series_path; /* --series FILE: the memory curve, or NULL */
     const char *mmu_path;    /* --mmu FILE: the MMU curve, or NULL */
     uint64_t trash_every_bytes; /* --trash-every BYTES: a reachability pass that often; 0: never */
+    uint64_t cascade_timed_after; /* --cascade-timed-after K: cascades of K objects or more are timed */
 } run_options;
 
 /* Reports a bad-input error in one line and exits with status 2. */

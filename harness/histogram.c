@@ -8,8 +8,7 @@ void histogram_init(histogram *h) {
     h->min = UINT64_MAX;
 }
 
-/* The largest value that falls in bucket b. */
-static uint64_t bucket_upper_edge(unsigned b) {
+uint64_t histogram_bucket_high(unsigned b) {
     if (b < 2 * HISTOGRAM_SUB_BUCKETS) return b;
     unsigned shift = b / HISTOGRAM_SUB_BUCKETS - 1;
     uint64_t sub = b % HISTOGRAM_SUB_BUCKETS;
@@ -27,7 +26,7 @@ uint64_t histogram_percentile(const histogram *h, double fraction) {
     for (unsigned b = 0; b < HISTOGRAM_BUCKETS; b++) {
         seen += h->buckets[b];
         if (seen >= rank) {
-            uint64_t edge = bucket_upper_edge(b);
+            uint64_t edge = histogram_bucket_high(b);
             if (edge > h->max) edge = h->max;
             if (edge < h->min) edge = h->min;
             return edge;

@@ -1,5 +1,7 @@
 #include "metrics.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #if defined(__x86_64__)
@@ -51,16 +53,27 @@ static void clock_pair(uint64_t *ticks, uint64_t *ns) {
     }
 }
 
+#ifdef HEAPLAB_CASCADE_AUDIT
+static void cascade_audit_report(const metrics *m);
+#endif
+
 void metrics_init(metrics *m) {
     *m = (metrics){.ns_per_tick = 1.0};
     choose_clock();
     clock_pair(&m->run_started_ticks, &m->run_started_ns);
+    m->cascade_timed_after = CASCADE_TIMED_AFTER_DEFAULT;
     histogram_init(&m->pause_histogram);
+    histogram_init(&m->cascade_sizes);
     pause_log_init(&m->pause_log);
     series_init(&m->series);
 }
 
-void metrics_release(metrics *m) { pause_log_release(&m->pause_log); }
+void metrics_release(metrics *m) {
+    pause_log_release(&m->pause_log);
+#ifdef HEAPLAB_CASCADE_AUDIT
+    free(m->audit.entries);
+#endif
+}
 
 void metrics_finish(metrics *m) {
     if (m->finished) return;
@@ -75,6 +88,9 @@ void metrics_finish(metrics *m) {
         log->starts[i] = metrics_ns(m, log->starts[i]);
         log->ends[i] = metrics_ns(m, log->ends[i]);
     }
+#ifdef HEAPLAB_CASCADE_AUDIT
+    cascade_audit_report(m);
+#endif
 }
 
 uint64_t metrics_ns(const metrics *m, uint64_t ticks) { return (uint64_t)((double)ticks * m->ns_per_tick + 0.5); }
@@ -110,14 +126,89 @@ static void on_collection_end(void *data, const gc_collection_summary *summary) 
     m->swept_bytes += summary->bytes_freed;
 }
 
-static void on_cascade_begin(void *data) { pause_begin(data); }
+#ifdef HEAPLAB_CASCADE_AUDIT
+/* The tests' build: every release is timed from its start as well, and
+ * each cascade's true length kept beside what the pause log was given, to
+ * be judged when the run is over (cascade_audit_report). */
+static void on_release_begin(void *data) { ((metrics *)data)->audit.release_started_ticks = ticks_now(); }
+
+static void cascade_audit_add(cascade_audit *a, uint64_t objects, uint64_t truth, uint64_t logged) {
+    if (a->count == a->capacity) {
+        size_t capacity = a->capacity ? 2 * a->capacity : 4096;
+        cascade_audit_entry *entries = realloc(a->entries, capacity * sizeof *entries);
+        if (!entries) return;
+        a->entries = entries;
+        a->capacity = capacity;
+    }
+    a->entries[a->count++] = (cascade_audit_entry){.objects = objects, .truth = truth, .logged = logged};
+}
+
+/* One line on stderr: how many cascades were not timed and how many of
+ * those took 1 us or more anyway; how many were timed, how many of those
+ * took 1 us or more, and how many of these the log has outside 1 us + 5%
+ * of the truth. */
+static void cascade_audit_report(const metrics *m) {
+    const cascade_audit *a = &m->audit;
+    uint64_t untimed = 0, untimed_long = 0, timed_long = 0, off = 0, worst = 0;
+    for (size_t i = 0; i < a->count; i++) {
+        uint64_t truth = metrics_ns(m, a->entries[i].truth), logged = metrics_ns(m, a->entries[i].logged);
+        if (!a->entries[i].logged) {
+            untimed++;
+            untimed_long += truth >= 1000;
+            continue;
+        }
+        if (truth < 1000) continue;
+        timed_long++;
+        uint64_t error = logged > truth ? logged - truth : truth - logged;
+        if (error > worst) worst = error;
+        if ((double)error > 1000.0 + 0.05 * (double)truth) off++;
+    }
+    fprintf(stderr,
+            "cascade audit: %zu cascades; %llu not timed, %llu of them 1 us or more; %zu timed, %llu of them 1 us or "
+            "more, %llu of those outside 1 us + 5%%; worst error %llu ns\n",
+            a->count, (unsigned long long)untimed, (unsigned long long)untimed_long, a->count - (size_t)untimed,
+            (unsigned long long)timed_long, (unsigned long long)off, (unsigned long long)worst);
+}
+#endif
+
+/* A cascade is timed from its K-th death to its end; the time its first K
+ * objects took is estimated at the rate it kept after them, or, when too
+ * few objects followed to say (fewer than K), at the rate of every timed
+ * cascade so far with this one's weighed in. */
+static void on_cascade_timed(void *data) { pause_begin(data); }
+
+static uint64_t estimate_first_ticks(metrics *m, uint64_t measured, uint64_t after) {
+    uint64_t k = m->cascade_timed_after;
+    if (after >= k) return (uint64_t)((double)measured * (double)k / (double)after);
+    uint64_t ticks = m->cascade_measured_ticks + measured, objects = m->cascade_measured_objects + after;
+    return objects ? (uint64_t)((double)ticks * (double)k / (double)objects) : 0;
+}
 
 static void on_cascade_end(void *data, uint64_t objects_freed, uint64_t bytes_freed) {
     (void)bytes_freed;
     metrics *m = data;
     m->cascades++;
     m->cascade_objects += objects_freed;
-    pause_end(m);
+    histogram_add(&m->cascade_sizes, objects_freed);
+    if (objects_freed < m->cascade_timed_after) {
+#ifdef HEAPLAB_CASCADE_AUDIT
+        cascade_audit_add(&m->audit, objects_freed, ticks_now() - m->audit.release_started_ticks, 0);
+#endif
+        return;
+    }
+    uint64_t end = ticks_now(), measured = end - m->pause_started_ticks;
+    uint64_t after = objects_freed - m->cascade_timed_after;
+    uint64_t first = estimate_first_ticks(m, measured, after);
+    m->cascade_measured_ticks += measured;
+    m->cascade_measured_objects += after;
+    m->cascades_timed++;
+    m->cascade_estimated_ticks += first;
+    uint64_t start = m->pause_started_ticks - first;
+    histogram_add(&m->pause_histogram, end - start);
+    pause_log_add(&m->pause_log, start - m->run_started_ticks, end - m->run_started_ticks);
+#ifdef HEAPLAB_CASCADE_AUDIT
+    cascade_audit_add(&m->audit, objects_freed, end - m->audit.release_started_ticks, end - start);
+#endif
 }
 
 static series_sample sample_now(const metrics *m, uint64_t bytes_allocated, uint64_t live_bytes) {
@@ -202,8 +293,12 @@ gc_event_listener metrics_listener(metrics *m) {
         .data = m,
         .collection_begin = on_collection_begin,
         .collection_end = on_collection_end,
-        .cascade_begin = on_cascade_begin,
+        .cascade_timed_after = m->cascade_timed_after,
+        .cascade_timed = on_cascade_timed,
         .cascade_end = on_cascade_end,
+#ifdef HEAPLAB_CASCADE_AUDIT
+        .release_begin = on_release_begin,
+#endif
         .allocation_tick = on_allocation_tick,
     };
 }

@@ -41,11 +41,31 @@ typedef struct garbage_meter {
     uint64_t wall_ns, cpu_ns; /* spent in the passes, out of the run's clocks */
 } garbage_meter;
 
+#ifdef HEAPLAB_CASCADE_AUDIT
+typedef struct cascade_audit_entry {
+    uint64_t objects, truth, logged; /* ticks; logged 0: not timed */
+} cascade_audit_entry;
+
+typedef struct cascade_audit {
+    uint64_t release_started_ticks;
+    cascade_audit_entry *entries;
+    size_t count, capacity;
+} cascade_audit;
+#endif
+
 typedef struct metrics {
     uint64_t run_started_ns;
     uint64_t run_started_ticks;
     uint64_t pause_started_ticks;
+    /* Every cascade is counted and its size kept; only those of at least
+     * cascade_timed_after objects are timed (impl/events.h), and each of
+     * those has its first cascade_timed_after objects' time estimated. */
+    uint64_t cascade_timed_after;
     uint64_t cascades, cascade_objects;
+    histogram cascade_sizes; /* objects freed per cascade */
+    uint64_t cascades_timed;
+    uint64_t cascade_measured_ticks, cascade_measured_objects; /* after the K-th object, summed */
+    uint64_t cascade_estimated_ticks; /* the estimated part of the timed cascades' pauses */
     uint64_t collections;
     /* Collections' pauses by the generation they collected; a full-heap
      * collection's apart (whose generation that is, only heap_stats says). */
@@ -56,6 +76,9 @@ typedef struct metrics {
     series series;
     garbage_meter garbage;
     double ns_per_tick;        /* set by metrics_finish */
+#ifdef HEAPLAB_CASCADE_AUDIT
+    cascade_audit audit;
+#endif
     bool finished;
 } metrics;
 
@@ -63,6 +86,12 @@ typedef struct metrics {
 void metrics_sample(metrics *m, uint64_t bytes_allocated, uint64_t live_bytes);
 
 uint64_t clock_ns(int clock);
+
+/* K, the length from which a cascade is timed (--cascade-timed-after):
+ * a cascade of fewer objects costs only its count, and its time is the
+ * mutator's. Under K objects a cascade takes well under 1 us (about 10-40
+ * ns an object here); see docs/columns.md. */
+#define CASCADE_TIMED_AFTER_DEFAULT 32
 
 /* Starts the run's clocks: run_started_ns is the run's time zero. */
 void metrics_init(metrics *m);

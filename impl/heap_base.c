@@ -38,6 +38,8 @@ void heap_base_init(heap_base *b, const heap_config *config) {
     memset(b, 0, sizeof *b);
     b->config = *config;
     if (config->listener) b->listener = *config->listener;
+    if (b->listener.cascade_timed)
+        b->cascade_timed_at = b->listener.cascade_timed_after < 2 ? 2 : b->listener.cascade_timed_after;
     root_stack_init(&b->roots);
     registry_init(&b->registry);
     b->stress_countdown = config->stress_interval;
@@ -47,6 +49,10 @@ void heap_base_init(heap_base *b, const heap_config *config) {
         if (first) b->next_tick_bytes = first;
     }
     heap_base_reset_budget(b, UINT64_MAX);
+}
+
+void heap_base_cascade_timed(heap_base *b) {
+    if (heap_base_cascade_reported(b)) b->listener.cascade_timed(b->listener.data);
 }
 
 static void allocation_tick(heap_base *b, uint64_t allocated) {

@@ -47,6 +47,9 @@ typedef struct heap_base {
     uint64_t allocator_requests;  /* counted only under fault injection */
     bool tearing_down;            /* heap_destroy: no events, no stress */
     bool collecting;              /* inside a collection: frees are its own, not cascades */
+    /* The count of a cascade's frees at which the listener's cascade_timed
+     * is due: 0 (never) without one. */
+    uint64_t cascade_timed_at;
     object_registry registry;     /* verify mode only */
 } heap_base;
 
@@ -184,6 +187,20 @@ static inline void heap_frees_count(heap_base *b, heap_frees *f, obj *o, size_t 
 static inline void heap_base_frees_end(heap_base *b, const heap_frees *f) {
     b->objects_freed += f->objects;
     b->bytes_freed += f->bytes;
+}
+
+/* A cascade is the listener's unless the heap is being torn down or a
+ * collection is under way (its frees belong to its pause). */
+static inline bool heap_base_cascade_reported(const heap_base *b) { return !b->tearing_down && !b->collecting; }
+
+/* The cascade's cascade_timed_at-th object has died: out of line, since
+ * only long cascades get here. */
+__attribute__((noinline, cold)) void heap_base_cascade_timed(heap_base *b);
+
+/* A cascade that freed f (two objects or more) has ended. */
+static inline void heap_base_cascade_end(heap_base *b, const heap_frees *f) {
+    if (b->listener.cascade_end && heap_base_cascade_reported(b))
+        b->listener.cascade_end(b->listener.data, f->objects, f->bytes);
 }
 
 static inline void heap_base_collection_begin(heap_base *b, int generation) {

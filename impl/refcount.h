@@ -53,25 +53,25 @@ __attribute__((always_inline)) static inline void free_counted(heap *h, heap_fre
     refcount_freeing(h, o);
     size_t size = refcount_object_size(o);
     heap_frees_count(base_of(h), freed, o, size);
+    if (UNLIKELY(freed->objects == base_of(h)->cascade_timed_at)) heap_base_cascade_timed(base_of(h));
     alloc_free(refcount_block_of(o), size);
 }
 
-/* A cascade is the listener's unless the heap is being torn down or a
- * collection is under way (its frees belong to its pause). Asked at the
- * cascade's start and end rather than kept: a flag held across the loop
- * costs a register, and the loop's pointers then spill around every free. */
-static inline bool cascade_reported(const heap_base *b) { return !b->tearing_down && !b->collecting; }
-
 /* o's count just reached zero: free it and everything that dies with it,
  * without recursion (the pending objects are linked through their zero
- * counts). A cascade is reported to the listener once a second object dies.
- * `verify` is a constant in each of release_slow's two calls, so the loop
- * tests it only where verify mode asks for it. */
+ * counts). The listener hears of the cascade only once its K-th object dies
+ * (heap_base_cascade_timed: the clock is read from there on) and, if it
+ * freed two objects or more, when it ends: a cascade of a few objects costs
+ * no clock read and no call until then. `verify` is a constant in each of
+ * release_slow's two calls, so the loop tests it only where verify mode
+ * asks for it. */
 __attribute__((always_inline)) static inline void refcount_release(heap *h, obj *o, bool verify) {
     heap_base *b = base_of(h);
+#ifdef HEAPLAB_CASCADE_AUDIT
+    if (b->listener.release_begin) b->listener.release_begin(b->listener.data);
+#endif
     heap_frees freed = heap_base_frees_begin(b);
     freed.verify = verify;
-    bool cascade = false;
     refcount_word *pending = refcount_of(o);
     pending->next_pending = NULL;
     while (pending) {
@@ -85,10 +85,6 @@ __attribute__((always_inline)) static inline void refcount_release(heap *h, obj 
                 refcount_still_referenced(h, child);
                 continue;
             }
-            if (!cascade) {
-                cascade = true;
-                if (b->listener.cascade_begin && cascade_reported(b)) b->listener.cascade_begin(b->listener.data);
-            }
             if (child->nrefs) {
                 refcount_of(child)->next_pending = pending;
                 pending = refcount_of(child);
@@ -99,8 +95,7 @@ __attribute__((always_inline)) static inline void refcount_release(heap *h, obj 
         free_counted(h, &freed, dead);
     }
     heap_base_frees_end(b, &freed);
-    if (cascade && b->listener.cascade_end && cascade_reported(b))
-        b->listener.cascade_end(b->listener.data, freed.objects, freed.bytes);
+    if (freed.objects > 1) heap_base_cascade_end(b, &freed);
 }
 
 __attribute__((noinline)) static void release_slow(heap *h, obj *o) {

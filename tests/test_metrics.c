@@ -723,12 +723,15 @@ static void test_time_by_generation(void **state) {
         gc_collection_summary summary = {.generation = generations[i], .objects_freed = i + 1, .bytes_freed = 100 * (i + 1)};
         listener.collection_end(listener.data, &summary);
     }
-    listener.cascade_begin(listener.data);
-    listener.cascade_end(listener.data, 5, 500);
+    listener.cascade_timed(listener.data);
+    listener.cascade_end(listener.data, CASCADE_TIMED_AFTER_DEFAULT + 5, 500);
+    listener.cascade_end(listener.data, 5, 50); /* too short to be timed */
     metrics_finish(m);
     assert_int_equal(m->collections, 5);
-    assert_int_equal(m->cascades, 1);
-    assert_int_equal(m->cascade_objects, 5);
+    assert_int_equal(m->cascades, 2);
+    assert_int_equal(m->cascades_timed, 1);
+    assert_int_equal(m->cascade_objects, CASCADE_TIMED_AFTER_DEFAULT + 10);
+    assert_int_equal(m->cascade_sizes.count, 2);
     assert_int_equal(m->pause_histogram.count, 6);
     for (int g = 0; g < 3; g++) assert_true(metrics_ns(m, m->generation_ticks[g]) >= (g == 0 ? 2000000u : 1000000u));
     assert_true(metrics_ns(m, m->full_heap_ticks) >= 1000000);
@@ -740,9 +743,51 @@ static void test_time_by_generation(void **state) {
     free(m);
 }
 
+static void busy_wait_ns(uint64_t ns) {
+    uint64_t until = monotonic_ns() + ns;
+    while (monotonic_ns() < until) {}
+}
+
+/* A timed cascade's first K objects are estimated at the rate of the rest;
+ * with fewer than K after them, at the rate of every timed cascade so far.
+ * Checked as relations between the figures, which hold whatever the
+ * machine's speed: the first cascade's pause is 30/20 of what was measured
+ * of it, the estimates add up. */
+static void test_cascade_estimate(void **state) {
+    (void)state;
+    metrics *m = malloc(sizeof *m);
+    assert_non_null(m);
+    metrics_init(m);
+    m->cascade_timed_after = 10;
+    gc_event_listener listener = metrics_listener(m);
+    assert_int_equal(listener.cascade_timed_after, 10);
+    listener.cascade_timed(listener.data);
+    busy_wait_ns(200000);
+    listener.cascade_end(listener.data, 30, 0); /* 20 objects after the 10th: its own rate */
+    uint64_t measured0 = m->cascade_measured_ticks;
+    listener.cascade_timed(listener.data);
+    busy_wait_ns(20000);
+    listener.cascade_end(listener.data, 12, 0); /* 2 after: the pooled rate, 22 objects */
+    uint64_t measured1 = m->cascade_measured_ticks - measured0;
+    assert_int_equal(m->cascade_measured_objects, 22);
+    double first = (double)measured0 * 10 / 20, second = (double)(measured0 + measured1) * 10 / 22;
+    double estimated = (double)m->cascade_estimated_ticks;
+    if (fabs(estimated - first - second) > 2)
+        fail_msg("estimated %.0f ticks, not %.0f + %.0f", estimated, first, second);
+    assert_int_equal(m->pause_histogram.count, 2);
+    double total = (double)m->pause_histogram.total, expected = (double)(measured0 + measured1) + first + second;
+    if (fabs(total - expected) > 2) fail_msg("paused %.0f ticks, not %.0f", total, expected);
+    metrics_finish(m);
+    assert_int_equal(m->cascades_timed, 2);
+    assert_int_equal(m->pause_log.count, 2);
+    metrics_release(m);
+    free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_histogram_empty),
+        cmocka_unit_test(test_cascade_estimate),
         cmocka_unit_test(test_histogram_exact_below_64),
         cmocka_unit_test(test_histogram_one_to_thousand),
         cmocka_unit_test(test_histogram_skewed),

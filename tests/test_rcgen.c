@@ -33,7 +33,7 @@
 /* What the listener saw; checks that collections never nest and that no
  * cascade is reported inside a collection. */
 typedef struct recorder {
-    int begins, ends, cascades;
+    int begins, ends, cascades, cascades_timed;
     int open_collections, open_cascades;
     bool nested;
     int last_begin_generation;
@@ -56,16 +56,22 @@ static void on_collection_end(void *data, const gc_collection_summary *summary) 
     r->last = *summary;
 }
 
-static void on_cascade_begin(void *data) {
+/* The listener's K: a cascade of three objects or more is timed. */
+#define TIMED_AFTER 3
+
+static void on_cascade_timed(void *data) {
     recorder *r = data;
     if (r->open_collections || r->open_cascades) r->nested = true;
     r->open_cascades++;
+    r->cascades_timed++;
 }
 
 static void on_cascade_end(void *data, uint64_t objects_freed, uint64_t bytes_freed) {
     (void)bytes_freed;
     recorder *r = data;
-    r->open_cascades--;
+    if (r->open_collections) r->nested = true;
+    if (objects_freed >= TIMED_AFTER) r->open_cascades--;
+    if (r->open_cascades) r->nested = true; /* timed, or not, as its length says */
     r->cascades++;
     r->last_cascade_objects = objects_freed;
 }
@@ -75,7 +81,8 @@ static gc_event_listener listener_for(recorder *r) {
         .data = r,
         .collection_begin = on_collection_begin,
         .collection_end = on_collection_end,
-        .cascade_begin = on_cascade_begin,
+        .cascade_timed_after = TIMED_AFTER,
+        .cascade_timed = on_cascade_timed,
         .cascade_end = on_cascade_end,
     };
 }
@@ -797,14 +804,26 @@ static void cascades_are_reported_outside_collections(void **state) {
     assert_int_equal(rec.cascades, 0);
     root_pop(h, 1);
     assert_int_equal(rec.cascades, 1);
+    assert_int_equal(rec.cascades_timed, 1); /* three objects: timed from the third */
     assert_int_equal(rec.last_cascade_objects, 3);
+    obj_new(h, 1, 0);
+    obj_new(h, 0, 8);
+    obj_set(h, root_get(h, 0), 0, root_get(h, 1));
+    root_pop(h, 1);
+    root_pop(h, 1);
+    assert_int_equal(rec.cascades, 2); /* two: counted, not timed */
+    assert_int_equal(rec.cascades_timed, 1);
+    assert_int_equal(rec.last_cascade_objects, 2);
+    obj_new(h, 0, 8);
+    root_pop(h, 1);
+    assert_int_equal(rec.cascades, 2); /* one object is no cascade */
     /* A collection that frees a ring frees it inside its own pause. */
     push_ring(h, 100);
     root_pop(h, 1);
     heap_collect(h, 5); /* past the oldest: a full collection */
     assert_int_equal(rec.last_begin_generation, -1);
     assert_int_equal(rec.last.objects_freed, 100);
-    assert_int_equal(rec.cascades, 1);
+    assert_int_equal(rec.cascades, 2);
     assert_int_equal(rec.begins, rec.ends);
     expect_collections(h, 0, 0, 1);
     assert_false(rec.nested);
