@@ -8,7 +8,8 @@ void histogram_init(histogram *h) {
     h->min = UINT64_MAX;
 }
 
-uint64_t histogram_bucket_high(unsigned b) {
+/* The largest value that falls in bucket b. */
+static uint64_t bucket_upper_edge(unsigned b) {
     if (b < 2 * HISTOGRAM_SUB_BUCKETS) return b;
     unsigned shift = b / HISTOGRAM_SUB_BUCKETS - 1;
     uint64_t sub = b % HISTOGRAM_SUB_BUCKETS;
@@ -26,7 +27,7 @@ uint64_t histogram_percentile(const histogram *h, double fraction) {
     for (unsigned b = 0; b < HISTOGRAM_BUCKETS; b++) {
         seen += h->buckets[b];
         if (seen >= rank) {
-            uint64_t edge = histogram_bucket_high(b);
+            uint64_t edge = bucket_upper_edge(b);
             if (edge > h->max) edge = h->max;
             if (edge < h->min) edge = h->min;
             return edge;

@@ -35,10 +35,6 @@ static inline void histogram_add(histogram *h, uint64_t value) {
     h->buckets[histogram_bucket(value)]++;
 }
 
-/* The largest value that falls in bucket b (no bucket spans a power of
- * two). */
-uint64_t histogram_bucket_high(unsigned b);
-
 /* The smallest value v such that at least `fraction` of the values are <= v,
  * to within the bucket's width; 0 for an empty histogram. */
 uint64_t histogram_percentile(const histogram *h, double fraction);

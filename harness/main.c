@@ -164,21 +164,15 @@ static void params_text(const run_options *o, char *out, size_t size) {
 }
 
 /* Cascades by objects freed, in powers of two: "2-3:N;4-7:N;..." (empty
- * buckets left out; "" for none). */
-static void cascade_sizes_text(const histogram *sizes, char *out, size_t size) {
-    uint64_t by_power[64] = {0};
-    for (unsigned b = 0; b < HISTOGRAM_BUCKETS; b++) {
-        if (!sizes->buckets[b]) continue;
-        uint64_t high = histogram_bucket_high(b);
-        by_power[high ? 63 - __builtin_clzll(high) : 0] += sizes->buckets[b];
-    }
+ * ones left out; "" for none). */
+static void cascade_sizes_text(const heap_stats *s, char *out, size_t size) {
     size_t n = 0;
     out[0] = '\0';
     for (unsigned p = 0; p < 64 && n < size; p++) {
-        if (!by_power[p]) continue;
+        if (!s->cascades_by_length[p]) continue;
         uint64_t low = UINT64_C(1) << p, high = p == 63 ? UINT64_MAX : (low << 1) - 1;
         n += (size_t)snprintf(out + n, size - n, "%s%llu-%llu:%llu", n ? ";" : "", (unsigned long long)low,
-                              (unsigned long long)high, (unsigned long long)by_power[p]);
+                              (unsigned long long)high, (unsigned long long)s->cascades_by_length[p]);
     }
 }
 
@@ -282,17 +276,14 @@ static void summarise(run *r, const char *outcome, uint64_t checksum, const heap
     report_text(&rep, "cflags", build_cflags);
     report_text(&rep, "commit", build_commit);
     /* Reference-count cascades: every one counted, the long ones timed. */
-    const histogram *sizes = &m->cascade_sizes;
-    report_uint(&rep, "cascades", m->cascades);
-    report_uint(&rep, "cascade_objects", m->cascade_objects);
+    report_uint(&rep, "cascades", stats.cascades);
+    report_uint(&rep, "cascade_objects", stats.cascade_objects);
+    report_uint(&rep, "cascade_max_objects", stats.cascade_max_objects);
+    cascade_sizes_text(&stats, text, sizeof text);
+    report_text(&rep, "cascade_sizes", text);
     report_uint(&rep, "cascade_timed_after", m->cascade_timed_after);
     report_uint(&rep, "cascades_timed", m->cascades_timed);
     report_uint(&rep, "cascade_estimated_ns", metrics_ns(m, m->cascade_estimated_ticks));
-    report_uint(&rep, "cascade_p50_objects", histogram_percentile(sizes, 0.50));
-    report_uint(&rep, "cascade_p99_objects", histogram_percentile(sizes, 0.99));
-    report_uint(&rep, "cascade_max_objects", sizes->count ? sizes->max : 0);
-    cascade_sizes_text(sizes, text, sizeof text);
-    report_text(&rep, "cascade_sizes", text);
     report_write(&rep, stdout, o->json);
 }
 

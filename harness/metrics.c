@@ -63,7 +63,6 @@ void metrics_init(metrics *m) {
     clock_pair(&m->run_started_ticks, &m->run_started_ns);
     m->cascade_timed_after = CASCADE_TIMED_AFTER_DEFAULT;
     histogram_init(&m->pause_histogram);
-    histogram_init(&m->cascade_sizes);
     pause_log_init(&m->pause_log);
     series_init(&m->series);
 }
@@ -132,6 +131,15 @@ static void on_collection_end(void *data, const gc_collection_summary *summary) 
  * be judged when the run is over (cascade_audit_report). */
 static void on_release_begin(void *data) { ((metrics *)data)->audit.release_started_ticks = ticks_now(); }
 
+static void cascade_audit_add(cascade_audit *a, uint64_t objects, uint64_t truth, uint64_t logged);
+
+/* A cascade too short to be timed: its true length, and nothing logged. */
+static void on_release_end(void *data, uint64_t objects_freed) {
+    metrics *m = data;
+    if (objects_freed > 1 && objects_freed < m->cascade_timed_after)
+        cascade_audit_add(&m->audit, objects_freed, ticks_now() - m->audit.release_started_ticks, 0);
+}
+
 static void cascade_audit_add(cascade_audit *a, uint64_t objects, uint64_t truth, uint64_t logged) {
     if (a->count == a->capacity) {
         size_t capacity = a->capacity ? 2 * a->capacity : 4096;
@@ -187,15 +195,6 @@ static uint64_t estimate_first_ticks(metrics *m, uint64_t measured, uint64_t aft
 static void on_cascade_end(void *data, uint64_t objects_freed, uint64_t bytes_freed) {
     (void)bytes_freed;
     metrics *m = data;
-    m->cascades++;
-    m->cascade_objects += objects_freed;
-    histogram_add(&m->cascade_sizes, objects_freed);
-    if (objects_freed < m->cascade_timed_after) {
-#ifdef HEAPLAB_CASCADE_AUDIT
-        cascade_audit_add(&m->audit, objects_freed, ticks_now() - m->audit.release_started_ticks, 0);
-#endif
-        return;
-    }
     uint64_t end = ticks_now(), measured = end - m->pause_started_ticks;
     uint64_t after = objects_freed - m->cascade_timed_after;
     uint64_t first = estimate_first_ticks(m, measured, after);
@@ -298,6 +297,7 @@ gc_event_listener metrics_listener(metrics *m) {
         .cascade_end = on_cascade_end,
 #ifdef HEAPLAB_CASCADE_AUDIT
         .release_begin = on_release_begin,
+        .release_end = on_release_end,
 #endif
         .allocation_tick = on_allocation_tick,
     };

@@ -57,12 +57,10 @@ typedef struct metrics {
     uint64_t run_started_ns;
     uint64_t run_started_ticks;
     uint64_t pause_started_ticks;
-    /* Every cascade is counted and its size kept; only those of at least
-     * cascade_timed_after objects are timed (impl/events.h), and each of
-     * those has its first cascade_timed_after objects' time estimated. */
+    /* Only cascades of at least cascade_timed_after objects are timed
+     * (impl/events.h; the heap counts every one), and each has its first
+     * cascade_timed_after objects' time estimated. */
     uint64_t cascade_timed_after;
-    uint64_t cascades, cascade_objects;
-    histogram cascade_sizes; /* objects freed per cascade */
     uint64_t cascades_timed;
     uint64_t cascade_measured_ticks, cascade_measured_objects; /* after the K-th object, summed */
     uint64_t cascade_estimated_ticks; /* the estimated part of the timed cascades' pauses */

@@ -28,12 +28,12 @@ typedef struct gc_event_listener {
     void (*collection_begin)(void *data, int generation);
     void (*collection_end)(void *data, const gc_collection_summary *summary);
     /* A reference-count deallocation cascade: a release that frees two
-     * objects or more. cascade_end hears of every one, with what it freed;
-     * cascade_timed is called when the cascade_timed_after-th object of a
-     * cascade dies (at least 2; 0 when cascade_timed is NULL), so that only
-     * cascades that long are timed, from there to their end, and one of a
-     * few objects reads no clock. Frees during a collection belong to that
-     * collection's pause and are not cascades of their own. */
+     * objects or more (the heap counts every one: heap_stats). Only one
+     * that frees cascade_timed_after objects or more (at least 2) is
+     * reported: cascade_timed when that many have died, cascade_end, with
+     * what it freed, when it ends; so a cascade of a few objects costs the
+     * listener nothing, not even a call. Frees during a collection belong
+     * to that collection's pause and are not cascades of their own. */
     uint64_t cascade_timed_after;
     void (*cascade_timed)(void *data);
     void (*cascade_end)(void *data, uint64_t objects_freed, uint64_t bytes_freed);
@@ -41,6 +41,7 @@ typedef struct gc_event_listener {
      * with -DHEAPLAB_CASCADE_AUDIT: the tests time every cascade in full
      * with it, to judge what the timing from the K-th object estimates. */
     void (*release_begin)(void *data);
+    void (*release_end)(void *data, uint64_t objects_freed); /* after cascade_end */
     /* The allocation clock: called once when the heap is created (with
      * zeros) and then each time bytes_allocated reaches the point it asked
      * for; returns how many more bytes until the next call (0: never). */

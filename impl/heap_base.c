@@ -108,6 +108,10 @@ void heap_base_stats(const heap_base *b, heap_stats *s) {
     s->peak_live_bytes = s->live_bytes > b->peak_live_bytes ? s->live_bytes : b->peak_live_bytes;
     s->collections = b->collections;
     s->heap_limit_bytes = b->config.heap_limit_bytes;
+    s->cascades = b->cascades;
+    s->cascade_objects = b->cascade_objects;
+    s->cascade_max_objects = b->cascade_max_objects;
+    memcpy(s->cascades_by_length, b->cascades_by_length, sizeof s->cascades_by_length);
 }
 
 void heap_base_check(heap_base *b, uint64_t (*refcount)(const obj *o), bool expect_only_reachable) {

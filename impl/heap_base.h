@@ -50,6 +50,7 @@ typedef struct heap_base {
     /* The count of a cascade's frees at which the listener's cascade_timed
      * is due: 0 (never) without one. */
     uint64_t cascade_timed_at;
+    uint64_t cascades, cascade_objects, cascade_max_objects, cascades_by_length[64];
     object_registry registry;     /* verify mode only */
 } heap_base;
 
@@ -197,9 +198,15 @@ static inline bool heap_base_cascade_reported(const heap_base *b) { return !b->t
  * only long cascades get here. */
 __attribute__((noinline, cold)) void heap_base_cascade_timed(heap_base *b);
 
-/* A cascade that freed f (two objects or more) has ended. */
+/* A cascade that freed f (two objects or more) has ended: counted here,
+ * exactly, with no call; the listener hears of it only if it was timed. */
 static inline void heap_base_cascade_end(heap_base *b, const heap_frees *f) {
-    if (b->listener.cascade_end && heap_base_cascade_reported(b))
+    if (!heap_base_cascade_reported(b)) return;
+    b->cascades++;
+    b->cascade_objects += f->objects;
+    b->cascades_by_length[63 - __builtin_clzll(f->objects)]++;
+    if (f->objects > b->cascade_max_objects) b->cascade_max_objects = f->objects;
+    if (UNLIKELY(b->cascade_timed_at && f->objects >= b->cascade_timed_at) && b->listener.cascade_end)
         b->listener.cascade_end(b->listener.data, f->objects, f->bytes);
 }
 

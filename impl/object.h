@@ -140,6 +140,11 @@ typedef struct heap_stats {
     uint64_t collections;                    /* every heap_collect, triggered or asked for */
     uint64_t objects_marked, bytes_marked;   /* tracing collectors: totals over all collections */
     uint64_t heap_limit_bytes;
+    /* Reference-count cascades (releases that freed two objects or more,
+     * outside collections), every one: by_length[i] counts those of 2^i to
+     * 2^(i+1) - 1 objects. */
+    uint64_t cascades, cascade_objects, cascade_max_objects;
+    uint64_t cascades_by_length[64];
     int generations;                         /* how many entries of `generation` mean something */
     heap_generation_stats generation[HEAP_MAX_GENERATIONS];
 } heap_stats;

@@ -96,6 +96,9 @@ __attribute__((always_inline)) static inline void refcount_release(heap *h, obj 
     }
     heap_base_frees_end(b, &freed);
     if (freed.objects > 1) heap_base_cascade_end(b, &freed);
+#ifdef HEAPLAB_CASCADE_AUDIT
+    if (b->listener.release_end && heap_base_cascade_reported(b)) b->listener.release_end(b->listener.data, freed.objects);
+#endif
 }
 
 __attribute__((noinline)) static void release_slow(heap *h, obj *o) {

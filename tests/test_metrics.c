@@ -725,13 +725,9 @@ static void test_time_by_generation(void **state) {
     }
     listener.cascade_timed(listener.data);
     listener.cascade_end(listener.data, CASCADE_TIMED_AFTER_DEFAULT + 5, 500);
-    listener.cascade_end(listener.data, 5, 50); /* too short to be timed */
     metrics_finish(m);
     assert_int_equal(m->collections, 5);
-    assert_int_equal(m->cascades, 2);
     assert_int_equal(m->cascades_timed, 1);
-    assert_int_equal(m->cascade_objects, CASCADE_TIMED_AFTER_DEFAULT + 10);
-    assert_int_equal(m->cascade_sizes.count, 2);
     assert_int_equal(m->pause_histogram.count, 6);
     for (int g = 0; g < 3; g++) assert_true(metrics_ns(m, m->generation_ticks[g]) >= (g == 0 ? 2000000u : 1000000u));
     assert_true(metrics_ns(m, m->full_heap_ticks) >= 1000000);
