@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Cascades are counted exactly and timed from their K-th object: a build
 # that also times every cascade from its start (make MODE=audit) judges the
-# estimate. On every workload, for each counting collector over malloc: of
-# the cascades too short to be timed, at most 1 in 1,000 (and 10 more) took
-# 1 us or more (interrupts and the allocator's system calls do it; measured:
-# about 1 in 10,000); of the timed ones that took 1 us or more, at most 1 in
-# 100 (and 3 more) are logged outside 1 us + 5% of their true length. The
-# allowances are for what preempts a shared machine, not for the method.
-# Then the counts: the same in the ordinary build, and K=2 times them all.
+# estimate. On every workload, for each counting collector over malloc, the
+# audit's counts must be the ordinary build's, and the method must hold in
+# the large: of the cascades too short to be timed, under 1 in 20 took 1 us
+# or more; of the timed ones that took 1 us or more, under 1 in 10 are
+# logged outside 1 us + 5% of their true length. On a quiet machine the
+# figures are far better (about 1 in 10,000 and 1 in 1,000, README), but a
+# test must not fail because a shared machine preempts it; a K that is
+# wrong fails by far (K=1000 on gcbench: 1 in 4 untimed ones took 1 us).
 . "$(dirname "$0")/check.bash"
 
 counting=()
@@ -25,9 +26,11 @@ judged() { # audit-line
   [[ $1 =~ ^cascade\ audit:\ ([0-9]+)\ cascades\;\ ([0-9]+)\ not\ timed,\ ([0-9]+)\ of\ them\ 1\ us\ or\ more\;\ ([0-9]+)\ timed,\ ([0-9]+)\ of\ them\ 1\ us\ or\ more,\ ([0-9]+)\ of\ those ]] ||
     { echo "unreadable: $1"; return 1; }
   local untimed=${BASH_REMATCH[2]} untimed_long=${BASH_REMATCH[3]} timed_long=${BASH_REMATCH[5]} off=${BASH_REMATCH[6]}
-  [ "$untimed_long" -le $((untimed / 1000 + 10)) ] || { echo "$untimed_long of $untimed untimed cascades took 1 us or more"; return 1; }
-  [ "$off" -le $((timed_long / 100 + 3)) ] || { echo "$off of $timed_long timed cascades of 1 us or more logged off"; return 1; }
+  [ "$untimed_long" -le $((untimed / 20 + 10)) ] || { echo "$untimed_long of $untimed untimed cascades took 1 us or more"; return 1; }
+  [ "$off" -le $((timed_long / 10 + 3)) ] || { echo "$off of $timed_long timed cascades of 1 us or more logged off"; return 1; }
 }
+
+misjudged() { ! judged "$1" >/dev/null; }
 
 for v in "${counting[@]}"; do
   for w in $(./heaplab list | awk '$1 == "workload" { print $2 }'); do
@@ -41,6 +44,8 @@ for v in "${counting[@]}"; do
     check "$v $w: the audit saw every cascade" grep -q "^cascade audit: $count cascades;" "$dir/audit"
   done
   all=$(build/bin/heaplab-"$v" churn --size 2000 --cascade-timed-after 2 --json)
+  long_ones=$(build/audit/bin/heaplab-"$v" gcbench --cascade-timed-after 1000 2>&1 >/dev/null | grep '^cascade audit:')
+  check "$v: a K far too large is caught (K=1000 on gcbench)" misjudged "$long_ones"
   check "$v: K=2 times every cascade" test "$(field cascades_timed "$all")" = "$(field cascades "$all")"
   check "$v: K=2: every timed cascade is a pause" test "$(field pauses "$all")" = "$(field cascades "$all")"
   check "$v: K=2: none estimated beyond the first two objects" test "$(field cascade_estimated_ns "$all")" -gt 0
