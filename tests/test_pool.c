@@ -224,42 +224,54 @@ static void test_arenas_go_back_to_the_os(void **state) {
     alloc_set_knob(keep_index, 1);
 }
 
-/* Drained arenas past keep-arenas wait decay-ms before they go back: a
- * collector that frees in bulk and refills within a cycle does not unmap and
- * map them again each time. */
-static void test_drained_arenas_decay(void **state) {
+/* Drained arenas past keep-arenas are kept while they number at most
+ * reserve-percent of the arenas in use: a collector that sweeps half its
+ * heap and refills it does not unmap and map it again each cycle, and a
+ * heap freed whole keeps only keep-arenas. A count, so exact here. */
+static void test_drained_arenas_reserve(void **state) {
     (void)state;
-    int decay_index = pool_knob("decay-ms");
-    assert_int_equal((int)alloc_knobs[decay_index].default_value, 1000);
-    alloc_set_knob(decay_index, 60000); /* far longer than filling and freeing take */
-    size_t count;
-    char **blocks = fill_arenas(6, &count);
+    int reserve_index = pool_knob("reserve-percent");
+    assert_int_equal((int)alloc_knobs[reserve_index].default_value, 400);
+    alloc_set_knob(reserve_index, 100);
+    size_t old_count, young_count;
+    char **old = fill_arenas(6, &old_count);
+    char **young = fill_arenas(6, &young_count);
     size_t mapped = census().arenas_mapped;
-    free_all(blocks, count, SMALL_LIMIT);
-    check_drained_to(mapped); /* all drained, none released yet */
+    assert_true(mapped >= 12);
+    free_all(young, young_count, SMALL_LIMIT); /* a sweep: half the heap drains */
+    assert_int_equal(census().arenas_mapped, mapped); /* 6 or so drained, within 100% of 6 in use */
 
-    /* Refilled at once, they are reused: nothing new is mapped. */
-    blocks = fill_arenas(6, &count);
+    /* Refilled, they are reused: nothing new is mapped. */
+    young = fill_arenas(6, &young_count);
     assert_int_equal(census().arenas_mapped, mapped);
-    free_all(blocks, count, SMALL_LIMIT);
+    free_all(young, young_count, SMALL_LIMIT);
 
-    /* Past the delay, the next pool carved (another class) releases all but
-     * the kept arena, and takes its pool from that one. (On a stalled machine
-     * setting the knob may release them already: the outcome is the same.) */
-    alloc_set_knob(decay_index, 100);
-    usleep(500 * 1000);
-    char *p = must_allocate(48);
-    assert_int_equal(census().arenas_mapped, 1);
-    alloc_free(p, 48);
+    /* A smaller reserve applies at once: half of the arenas in use. */
+    alloc_set_knob(reserve_index, 50);
+    pool_census c = census();
+    size_t in_use = c.arenas_mapped - c.arenas_empty;
+    assert_int_equal(c.arenas_empty, 1 + in_use / 2);
+
+    /* Freed whole, the heap keeps keep-arenas, whatever the reserve. */
+    alloc_set_knob(reserve_index, 100);
+    free_all(old, old_count, SMALL_LIMIT);
     check_drained_to(1);
 
-    /* Lowering the delay releases at once. */
-    alloc_set_knob(decay_index, 100000);
-    blocks = fill_arenas(3, &count);
-    free_all(blocks, count, SMALL_LIMIT);
-    assert_true(census().arenas_mapped >= 3);
-    alloc_set_knob(decay_index, 0);
-    check_drained_to(1);
+    /* The same calls, the same arenas: no clock decides. */
+    size_t first[2], second[2];
+    for (int run = 0; run < 2; run++) {
+        size_t *seen = run ? second : first;
+        old = fill_arenas(4, &old_count);
+        young = fill_arenas(4, &young_count);
+        free_all(young, young_count, SMALL_LIMIT);
+        seen[0] = census().arenas_mapped;
+        free_all(old, old_count, SMALL_LIMIT);
+        seen[1] = census().arenas_mapped;
+    }
+    assert_int_equal(first[0], second[0]);
+    assert_int_equal(first[1], second[1]);
+    assert_int_equal(first[1], 1);
+    alloc_set_knob(reserve_index, 0);
 }
 
 /* A class that needs a new pool takes it from the arena with the fewest
@@ -498,7 +510,7 @@ int main(void) {
         cmocka_unit_test(test_blocks_are_spaced_by_class_size),
         cmocka_unit_test(test_pool_state_transitions),
         cmocka_unit_test(test_arenas_go_back_to_the_os),
-        cmocka_unit_test(test_drained_arenas_decay),
+        cmocka_unit_test(test_drained_arenas_reserve),
         cmocka_unit_test(test_new_pools_come_from_the_fullest_arena),
         cmocka_unit_test(test_kept_arena_is_reused),
         cmocka_unit_test(test_every_block_is_16_byte_aligned),
@@ -509,6 +521,6 @@ int main(void) {
     };
     /* Released the moment they drain, unless a test says otherwise: what
      * most tests count is the arenas in use. */
-    alloc_set_knob(knob_find(alloc_knobs, "decay-ms"), 0);
+    alloc_set_knob(knob_find(alloc_knobs, "reserve-percent"), 0);
     return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
 }

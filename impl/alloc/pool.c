@@ -14,8 +14,8 @@
  * Arenas are kept in buckets by their count of free pools, so a new pool is
  * taken from the fullest arena that has one: the emptiest arenas are then
  * the likeliest to drain. An arena holding no block goes back to the OS
- * once it has stayed drained for decay-ms; up to keep-arenas of the most
- * recently drained are kept however long they wait.
+ * unless it is among the most recently drained keep-arenas, plus a reserve
+ * of reserve-percent of the arenas in use.
  *
  * Where this departs from pymalloc, for speed:
  * - Frees are sized, so the size class comes from the size, and we never
@@ -37,9 +37,11 @@
  *   frees in bulk drains many at a time and refills them within a
  *   collection cycle: under mark-sweep, GCBench mapped, faulted in and
  *   unmapped tens of megabytes per collection, 40% of its run time in the
- *   kernel. Drained arenas decay instead, as jemalloc's dirty pages do: kept
- *   for decay-ms, then released, checked when a pool is carved or an arena
- *   drains (so a heap that stops allocating keeps what it held).
+ *   kernel. Drained arenas are kept instead as a reserve in proportion to
+ *   the arenas in use (reserve-percent of them), the oldest released first
+ *   when an arena drains past it: a heap that sweeps half of itself and
+ *   refills it keeps what it refills, and one that frees everything keeps
+ *   keep-arenas. No clock: the same calls keep the same arenas.
  *
  * Single-threaded by design (like obmalloc under the GIL): no locks, no
  * atomics. A heap and its allocator belong to one thread.
@@ -51,7 +53,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <time.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_ASAN 1
@@ -104,7 +105,6 @@ typedef struct arena {
     unsigned idle_count;      /* pools on a used list with no block allocated */
     unsigned carved;          /* pools handed out at least once; the rest are untouched */
     bool drained;             /* no block allocated: counted in arenas_empty, on the drained list */
-    uint64_t drained_at_ms;   /* when it last drained */
     struct arena *next, *prev;  /* the bucket for free_count */
     struct arena *later, *earlier; /* the drained list, oldest first */
 } arena;
@@ -127,18 +127,19 @@ static size_t arenas_mapped, arenas_empty, large_bytes;
 /* Drained arenas in the order they drained: the oldest is released first. */
 static arena *drained_oldest, *drained_newest;
 
-enum { KNOB_KEEP_ARENAS, KNOB_DECAY_MS };
+enum { KNOB_KEEP_ARENAS, KNOB_RESERVE_PERCENT };
 const char alloc_name[] = "pool";
 const bool alloc_frees = true;
 const knob alloc_knobs[] = {
     [KNOB_KEEP_ARENAS] = {"keep-arenas", "drained arenas (holding no block) kept mapped however long they wait",
                           1, 0, 1024, true},
-    [KNOB_DECAY_MS] = {"decay-ms", "milliseconds a drained arena beyond keep-arenas stays mapped for reuse",
-                       1000, 0, 3600000, true},
+    [KNOB_RESERVE_PERCENT] = {"reserve-percent",
+                              "drained arenas beyond keep-arenas kept mapped, in percent of the arenas in use",
+                              400, 0, 100000, true},
     {NULL},
 };
 static size_t keep_arenas = 1;
-static uint64_t decay_ms = 1000;
+static size_t reserve_percent = 400;
 
 static inline arena *arena_of(const void *p) {
     return (arena *)((uintptr_t)p & ~(uintptr_t)(ARENA_SIZE - 1));
@@ -209,16 +210,8 @@ static inline void set_free_count(arena *a, unsigned free_count) {
     bucket_link(a);
 }
 
-/* Coarse (a few ms) is plenty for a delay in hundreds of ms, and cheap. */
-static uint64_t now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
 static void drained_append(arena *a) {
     a->drained = true;
-    a->drained_at_ms = now_ms();
     a->later = NULL;
     a->earlier = drained_newest;
     if (drained_newest) drained_newest->later = a;
@@ -279,20 +272,21 @@ static void release_drained_arena(arena *a) {
     munmap(a, ARENA_SIZE);
 }
 
-/* Releases the drained arenas that have waited decay-ms, oldest first,
- * keeping the keep-arenas most recent. */
-static void release_decayed(void) {
-    if (arenas_empty <= keep_arenas) return;
-    uint64_t now = now_ms();
-    while (arenas_empty > keep_arenas && now - drained_oldest->drained_at_ms >= decay_ms)
-        release_drained_arena(drained_oldest);
+/* Releases drained arenas, oldest first, beyond keep-arenas plus
+ * reserve-percent of the arenas in use. A count, not a clock: the same
+ * sequence of calls keeps and releases the same arenas on every run, and
+ * the allocation and free fast paths never look at it. */
+static void release_beyond_reserve(void) {
+    size_t in_use = arenas_mapped - arenas_empty;
+    size_t allowed = keep_arenas + in_use * reserve_percent / 100;
+    while (arenas_empty > allowed) release_drained_arena(drained_oldest);
 }
 
 /* Applies at once, so lowering either knob later also gives memory back. */
 void alloc_set_knob(int index, double value) {
     if (index == KNOB_KEEP_ARENAS) keep_arenas = (size_t)value;
-    else if (index == KNOB_DECAY_MS) decay_ms = (uint64_t)value;
-    release_decayed();
+    else if (index == KNOB_RESERVE_PERCENT) reserve_percent = (size_t)value;
+    release_beyond_reserve();
 }
 
 /* ---- pools: the slow paths ---- */
@@ -312,10 +306,8 @@ static void prefault(void *memory, size_t size) {
 
 /* The class has no used pool: take a free one from the fullest arena that
  * has one, an empty arena next, a new arena last. The new pool is idle until
- * its first block is allocated. Decayed arenas go first, so none is released
- * under the pool just taken from it. */
+ * its first block is allocated. */
 __attribute__((noinline)) static pool *new_pool(unsigned size_class) {
-    release_decayed();
     uint64_t partial = nonempty_buckets & ~(uint64_t)1;
     arena *a;
     if (partial) a = arenas_by_free[__builtin_ctzll(partial)];
@@ -355,7 +347,7 @@ __attribute__((noinline)) static void pool_revived(pool *p) {
  * stays there, idle, so that allocating and freeing one object at a time
  * does not move a pool in and out of its arena on every call; otherwise it
  * goes back to its arena. An arena left holding no block is drained: it
- * joins the drained list, whose decayed arenas go back to the OS. */
+ * joins the drained list, and what is past the reserve goes back to the OS. */
 __attribute__((noinline)) static void pool_emptied(pool *p) {
     arena *a = arena_of(p);
     if (!p->prev && !p->next) {
@@ -369,7 +361,7 @@ __attribute__((noinline)) static void pool_emptied(pool *p) {
     }
     if (a->free_count + a->idle_count < POOLS_PER_ARENA) return;
     drained_append(a);
-    release_decayed();
+    release_beyond_reserve();
 }
 
 /* ---- large requests ---- */
