@@ -292,6 +292,11 @@ static void summarise(run *r, const char *outcome, uint64_t checksum, const heap
  * handed back before the process goes. */
 _Noreturn static void out_of_memory(heap *h, size_t requested, void *data) {
     run *r = data;
+    /* Tearing the heap down below may itself need memory a collector's
+     * table cannot get: the stats are out by then, so that ends it. */
+    static bool ending;
+    if (ending) exit(EXIT_OUT_OF_MEMORY);
+    ending = true;
     stop_clocks(r);
     heap_stats stats;
     heap_stats_get(h, &stats);
