@@ -155,6 +155,10 @@ unwritable() { # description ./heaplab-arguments...
   agree "$what >/dev/full: exit 1 ($status)" test "$status" -eq 1
   agree "$what >/dev/full: one line ($err)" test "$(wc -l <<<"$err")" -eq 1 -a -n "$err"
 }
+# After the variant comes a workload: the harness's own commands are not run's.
+for option in --list --knobs --help --describe; do
+  expect 2 "run takes a workload after the variant" -- run rc+malloc "$option" rings
+done
 unwritable "run" run rc+malloc rings --size 40
 unwritable "run --json" run rc+malloc rings --size 40 --json
 unwritable "describe a workload" describe rings
