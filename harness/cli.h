@@ -11,6 +11,7 @@
 
 #define EXIT_BAD_INPUT 2
 #define EXIT_OUT_OF_MEMORY 3
+#define EXIT_WRITE_FAILED 1 /* the output could not be written */
 
 typedef struct run_options {
     const workload *workload;

@@ -292,6 +292,11 @@ static void summarise(run *r, const char *outcome, uint64_t checksum, const heap
  * handed back before the process goes. */
 _Noreturn static void out_of_memory(heap *h, size_t requested, void *data) {
     run *r = data;
+    /* Tearing the heap down below may itself need memory a collector's
+     * table cannot get: the stats are out by then, so that ends it. */
+    static bool ending;
+    if (ending) exit(EXIT_OUT_OF_MEMORY);
+    ending = true;
     stop_clocks(r);
     heap_stats stats;
     heap_stats_get(h, &stats);
@@ -313,7 +318,20 @@ _Noreturn static void out_of_memory(heap *h, size_t requested, void *data) {
     exit(EXIT_OUT_OF_MEMORY);
 }
 
+/* Whatever the harness printed must have reached its destination: a full
+ * disk or a closed pipe is a failed run, said in one line, not lost in
+ * silence. Run at exit, so that every command (and the out-of-memory exit)
+ * is checked, the close included. */
+static void check_stdout(void) {
+    bool failed = fflush(stdout) != 0 || ferror(stdout);
+    if (fclose(stdout) != 0) failed = true;
+    if (!failed) return;
+    fprintf(stderr, "heaplab: cannot write the output: %s\n", strerror(errno ? errno : EIO));
+    _exit(EXIT_WRITE_FAILED);
+}
+
 int main(int argc, char **argv) {
+    atexit(check_stdout);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_BAD_INPUT : 0;

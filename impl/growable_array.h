@@ -11,6 +11,10 @@
  * had just freed a million objects took 60% longer). mremap also grows and
  * shrinks without copying. Under AddressSanitizer the arrays come from
  * malloc instead, whose redzones catch an index past the end.
+ *
+ * An array the system will not grow (ulimit -v, overcommit refused) ends
+ * the run as an allocation the allocator refused would: through the heap's
+ * out-of-memory handler (array_out_of_memory), the stats so far printed.
  */
 #ifndef HEAPLAB_GROWABLE_ARRAY_H
 #define HEAPLAB_GROWABLE_ARRAY_H
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "heap_base.h"
 #include "object.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -34,26 +39,35 @@
 extern size_t growable_array_bytes;
 
 /* `array` of `count` entries of `size` bytes moved to room for `new_count`
- * (at least 1), or the end. Entries past the old count are zero when
- * mapped, undefined from malloc. */
-static inline void *resize_array(void *array, size_t count, size_t new_count, size_t size, const char *what) {
-    void *moved = NULL;
-    if (new_count <= SIZE_MAX / size) {
-        size_t bytes = count * size, new_bytes = new_count * size;
-        if (ARRAYS_FROM_MALLOC) {
-            moved = realloc(array, new_bytes);
-        } else {
-            moved = array ? mremap(array, bytes, new_bytes, MREMAP_MAYMOVE)
-                          : mmap(NULL, new_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            if (moved == MAP_FAILED) moved = NULL;
-        }
-        if (moved) growable_array_bytes += new_bytes - bytes;
+ * (at least 1), or NULL, the array left as it was, when the system will not
+ * give the memory. Entries past the old count are zero when mapped,
+ * undefined from malloc. */
+static inline void *resize_array(void *array, size_t count, size_t new_count, size_t size) {
+    if (new_count > SIZE_MAX / size) return NULL;
+    size_t bytes = count * size, new_bytes = new_count * size;
+    void *moved;
+    if (ARRAYS_FROM_MALLOC) {
+        moved = realloc(array, new_bytes);
+    } else {
+        moved = array ? mremap(array, bytes, new_bytes, MREMAP_MAYMOVE)
+                      : mmap(NULL, new_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (moved == MAP_FAILED) moved = NULL;
     }
-    if (!moved) {
-        fprintf(stderr, "heaplab: %s: out of memory resizing the %s to %zu entries\n", gc_name, what, new_count);
-        abort();
-    }
+    if (moved) growable_array_bytes += new_bytes - bytes;
     return moved;
+}
+
+/* The run ends here: an array the collector needs could not grow. The heap
+ * may be halfway through a collection, so `*abandoned` is set first: its
+ * heap_destroy must then give back only the arrays, not walk the objects
+ * (they go back with the process). The handler does not return. */
+_Noreturn static inline void array_out_of_memory(heap *h, heap_base *b, bool *abandoned, size_t entries, size_t size,
+                                                 const char *what) {
+    *abandoned = true;
+    /* While tearing down, after an out-of-memory exit's summary, nothing more to say. */
+    if (!b->tearing_down)
+        fprintf(stderr, "heaplab: %s: no memory for the %s to grow to %zu entries\n", gc_name, what, entries);
+    heap_base_out_of_memory(h, b, entries <= SIZE_MAX / size ? entries * size : SIZE_MAX);
 }
 
 /* Gives back an array of `count` entries of `size` bytes (NULL: none). */
@@ -65,13 +79,15 @@ static inline void release_array(void *array, size_t count, size_t size) {
 }
 
 /* Doubles `*capacity` (from `initial` when 0) until it holds `needed`
- * entries of `size` bytes. */
+ * entries of `size` bytes; NULL, the array and its capacity as they were,
+ * when the system will not give the memory (`*wanted`: the entries asked). */
 static inline void *grow_array(void *array, size_t *capacity, size_t needed, size_t size, size_t initial,
-                               const char *what) {
+                               size_t *wanted) {
     size_t grown = *capacity ? *capacity : initial;
-    while (grown < needed) grown *= 2;
-    void *moved = resize_array(array, *capacity, grown, size, what);
-    *capacity = grown;
+    while (grown < needed && grown <= SIZE_MAX / 2) grown *= 2;
+    *wanted = grown;
+    void *moved = grown >= needed ? resize_array(array, *capacity, grown, size) : NULL;
+    if (moved) *capacity = grown;
     return moved;
 }
 
@@ -84,13 +100,14 @@ static inline bool array_oversized(size_t capacity, size_t needed, size_t floor)
 }
 
 /* An oversized array shrunk to the doubling of `floor` that holds twice
- * `needed`; any other as it is. */
-static inline void *shrink_array(void *array, size_t *capacity, size_t needed, size_t size, size_t floor,
-                                 const char *what) {
+ * `needed`; any other as it is, and so is one the system will not move
+ * (giving room back is never needed). */
+static inline void *shrink_array(void *array, size_t *capacity, size_t needed, size_t size, size_t floor) {
     if (!array_oversized(*capacity, needed, floor)) return array;
     size_t kept = floor;
     while (kept < 2 * needed) kept *= 2;
-    void *moved = resize_array(array, *capacity, kept, size, what);
+    void *moved = resize_array(array, *capacity, kept, size);
+    if (!moved) return array;
     *capacity = kept;
     return moved;
 }

@@ -1,7 +1,10 @@
 #include "roots.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "heap_base.h"
 
 void root_stack_init(root_stack *rs) {
     rs->slots = NULL;
@@ -15,10 +18,15 @@ void root_stack_release(root_stack *rs) {
 
 void root_stack_grow(root_stack *rs) {
     size_t capacity = rs->capacity ? rs->capacity * 2 : 256;
-    obj **slots = realloc(rs->slots, capacity * sizeof *slots);
+    obj **slots = capacity <= SIZE_MAX / sizeof *slots ? realloc(rs->slots, capacity * sizeof *slots) : NULL;
     if (!slots) {
-        fprintf(stderr, "heaplab: out of memory growing the root stack to %zu slots\n", capacity);
-        abort();
+        /* The run ends as an allocation the allocator refused would. The
+         * root stack is always a heap_base's, and a collector's heap begins
+         * with its heap_base (docs/collectors.md); nothing is half-done, so
+         * the heap can be torn down as usual. */
+        heap_base *b = (heap_base *)((char *)rs - offsetof(heap_base, roots));
+        fprintf(stderr, "heaplab: %s: no memory for the root stack to grow to %zu slots\n", gc_name, capacity);
+        heap_base_out_of_memory((heap *)b, b, capacity * sizeof *slots);
     }
     rs->slots = slots;
     rs->capacity = capacity;

@@ -145,5 +145,26 @@ agree "nogc+bump runs with --huge-pages=1" bash -c './heaplab run nogc+bump chur
 limit=$(./heaplab run rc+malloc rings --size=100 --json | sed -n 's/.*"heap_limit_bytes": \([0-9]*\).*/\1/p')
 agree "rc+malloc has no default heap limit ($limit)" test "$limit" = 0
 
+# Output that cannot be written (a full disk) is a failure said in one
+# line, exit 1, whatever the command: never an exit 0 with results lost.
+unwritable() { # description ./heaplab-arguments...
+  local what=$1 err status
+  shift
+  err=$(./heaplab "$@" 2>&1 >/dev/full)
+  status=$?
+  agree "$what >/dev/full: exit 1 ($status)" test "$status" -eq 1
+  agree "$what >/dev/full: one line ($err)" test "$(wc -l <<<"$err")" -eq 1 -a -n "$err"
+}
+# After the variant comes a workload: the harness's own commands are not run's.
+for option in --list --knobs --help --describe; do
+  expect 2 "run takes a workload after the variant" -- run rc+malloc "$option" rings
+done
+unwritable "run" run rc+malloc rings --size 40
+unwritable "run --json" run rc+malloc rings --size 40 --json
+unwritable "describe a workload" describe rings
+unwritable "describe a variant" describe rc+malloc
+unwritable "list" list
+unwritable "help" help
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

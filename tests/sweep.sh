@@ -91,6 +91,10 @@ refused "2: 'variants' given twice \(first on line 1\)" 'variants rc+malloc\nvar
 refused "3: sizes for churn must be at least 1" 'variants rc+malloc\nworkloads churn\nsize churn 0\n'
 refused "3: sizes for churn wants whole numbers" 'variants rc+malloc\nworkloads churn\nsize churn 1,,2\n'
 refused "3: size 99999999999999999 for churn is above" 'variants rc+malloc\nworkloads churn\nsize churn 99999999999999999\n'
+refused "3: size 99999999999999999 for churn is above" 'variants rc+malloc\nworkloads churn\nsize churn 00099999999999999999\n'
+# Leading zeros are no part of a size: 000200 is 200, not "above its largest".
+printf 'variants rc+malloc\nworkloads rings\nsize rings 00000200,0300\n' >"$dir/zeros.sweep"
+check "a size with leading zeros passes --check" ./heaplab sweep "$dir/zeros.sweep" --check
 refused "3: 'repetitions' wants one whole number" 'variants rc+malloc\nworkloads churn\nrepetitions 0\n'
 refused "3: seeds wants whole numbers" 'variants rc+malloc\nworkloads churn\nseeds 1,x\n'
 refused "3: 'timeout' wants a whole number" 'variants rc+malloc\nworkloads churn\ntimeout soon\n'

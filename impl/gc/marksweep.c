@@ -69,6 +69,7 @@ struct heap {
     uint64_t growth_allowance;              /* bytes since the last collection that trigger the next */
     uint64_t bytes_allocated_at_collection; /* bytes allocated when the last collection ended */
     uint64_t objects_marked, bytes_marked;  /* totals over all collections */
+    bool abandoned; /* an array could not grow: the run is ending (growable_array.h) */
 };
 
 static inline ms_header *header_of(const obj *o) { return (ms_header *)o - 1; }
@@ -106,9 +107,11 @@ static inline bool is_marked(const uint64_t *mark_bits, size_t index) {
 }
 
 __attribute__((noinline)) static obj **grow_mark_stack(heap *h, size_t needed) {
-    h->mark_stack = grow_array(h->mark_stack, &h->mark_stack_capacity, needed, sizeof(obj *),
-                               INITIAL_MARK_STACK_CAPACITY, "mark stack");
-    return h->mark_stack;
+    size_t wanted;
+    obj **stack = grow_array(h->mark_stack, &h->mark_stack_capacity, needed, sizeof(obj *),
+                             INITIAL_MARK_STACK_CAPACITY, &wanted);
+    if (!stack) array_out_of_memory(h, &h->base, &h->abandoned, wanted, sizeof(obj *), "mark stack");
+    return h->mark_stack = stack;
 }
 
 /* Marks everything reachable from the roots. Reading a child's header to
@@ -214,8 +217,14 @@ swept:
 /* Doubles the table and its column of sizes together. */
 static void grow_object_table(heap *h) {
     size_t capacity = h->object_capacity ? 2 * h->object_capacity : INITIAL_OBJECT_CAPACITY;
-    h->objects = resize_array(h->objects, h->object_capacity, capacity, sizeof *h->objects, "object table");
-    h->sizes = resize_array(h->sizes, h->object_capacity, capacity, sizeof *h->sizes, "object table");
+    obj **objects = resize_array(h->objects, h->object_capacity, capacity, sizeof *h->objects);
+    if (!objects) array_out_of_memory(h, &h->base, &h->abandoned, capacity, sizeof *h->objects, "object table");
+    h->objects = objects;
+    /* Should the sizes not follow, the objects' column keeps its extra room
+     * until the process ends: the heap is abandoned either way. */
+    uint32_t *sizes = resize_array(h->sizes, h->object_capacity, capacity, sizeof *h->sizes);
+    if (!sizes) array_out_of_memory(h, &h->base, &h->abandoned, capacity, sizeof *h->sizes, "object table");
+    h->sizes = sizes;
     h->object_capacity = capacity;
 }
 
@@ -281,8 +290,10 @@ void heap_collect(heap *h, int generation) {
     heap_base_collection_begin(b, -1);
     size_t words = h->object_count / 64 + 1; /* never none: the sweep clears what it read */
     if (words > h->mark_words) {
-        size_t old = h->mark_words;
-        h->mark_bits = grow_array(h->mark_bits, &h->mark_words, words, sizeof(uint64_t), 1024, "mark bitmap");
+        size_t old = h->mark_words, wanted;
+        uint64_t *bits = grow_array(h->mark_bits, &h->mark_words, words, sizeof(uint64_t), 1024, &wanted);
+        if (!bits) array_out_of_memory(h, b, &h->abandoned, wanted, sizeof(uint64_t), "mark bitmap");
+        h->mark_bits = bits;
         memset(h->mark_bits + old, 0, (h->mark_words - old) * sizeof(uint64_t));
     }
     gc_collection_summary summary = {.generation = -1, .objects_examined = h->object_count};
@@ -361,8 +372,14 @@ static void free_leaked(obj *o, uint64_t size, void *data) {
 
 void heap_destroy(heap *h, heap_leak_report *report) {
     h->base.tearing_down = true;
-    root_pop(h, h->base.roots.depth);
-    heap_collect(h, -1); /* with no roots, frees everything: nothing leaks */
+    if (h->abandoned) {
+        /* Perhaps halfway through marking: the objects are left to go back
+         * with the process. */
+        h->base.config.verify = false;
+    } else {
+        root_pop(h, h->base.roots.depth);
+        heap_collect(h, -1); /* with no roots, frees everything: nothing leaks */
+    }
     heap_base_finish(&h->base, report, free_leaked, NULL);
     heap_base_release(&h->base);
     release_array(h->objects, h->object_capacity, sizeof *h->objects);

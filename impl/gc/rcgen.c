@@ -94,6 +94,7 @@ struct heap {
     uint64_t long_lived_pending, long_lived_total;
     /* Survivors of every collection (objects and bytes): objects_marked. */
     uint64_t objects_marked, bytes_marked;
+    bool abandoned; /* a table could not grow: the run is ending (growable_array.h) */
 };
 
 static inline gc_header *gc_of(const obj *o) { return (gc_header *)o - 1; }
@@ -133,10 +134,13 @@ static void table_compact(heap *h, unsigned which) {
 
 /* Room in table `t` for `more` entries past its count, without compacting
  * (a walk over it may be under way). */
-static void reserve(gc_table *t, size_t more) {
-    if (t->count + more > t->capacity)
-        t->entries = grow_array(t->entries, &t->capacity, t->count + more, sizeof *t->entries, INITIAL_TABLE_CAPACITY,
-                                "generation table");
+static void reserve(heap *h, gc_table *t, size_t more) {
+    if (t->count + more <= t->capacity) return;
+    size_t wanted;
+    gc_header **entries = grow_array(t->entries, &t->capacity, t->count + more, sizeof *t->entries,
+                                     INITIAL_TABLE_CAPACITY, &wanted);
+    if (!entries) array_out_of_memory(h, &h->base, &h->abandoned, wanted, sizeof *t->entries, "generation table");
+    t->entries = entries;
 }
 
 /* A full table: compacted when at least half of it is holes (so each
@@ -144,7 +148,7 @@ static void reserve(gc_table *t, size_t more) {
 __attribute__((noinline)) static void table_make_room(heap *h, unsigned which) {
     gc_table *t = &h->tables[which];
     if (t->holes && t->holes >= t->count / 2) table_compact(h, which);
-    reserve(t, 1);
+    reserve(h, t, 1);
 }
 
 static inline void track(heap *h, gc_header *g, unsigned which) {
@@ -241,7 +245,7 @@ static inline size_t gather(heap *h, int g, bool subtract) {
         gc_table *t = &h->tables[i];
         if (i != g) {
             young->count = gathered;
-            reserve(young, t->count);
+            reserve(h, young, t->count);
         }
         for (size_t k = 0; k < t->count; k++) {
             if (subtract) prefetch_ahead(t->entries, k, t->count);
@@ -277,10 +281,16 @@ static void subtract_refs(const gc_table *young) {
     }
 }
 
+__attribute__((noinline)) static void grow_mark_stack(heap *h, size_t needed) {
+    size_t wanted;
+    gc_header **stack = grow_array(h->mark_stack, &h->mark_stack_capacity, needed, sizeof *h->mark_stack,
+                                   INITIAL_MARK_STACK_CAPACITY, &wanted);
+    if (!stack) array_out_of_memory(h, &h->base, &h->abandoned, wanted, sizeof *h->mark_stack, "mark stack");
+    h->mark_stack = stack;
+}
+
 static inline void mark_stack_push(heap *h, size_t *depth, gc_header *g) {
-    if (UNLIKELY(*depth == h->mark_stack_capacity))
-        h->mark_stack = grow_array(h->mark_stack, &h->mark_stack_capacity, *depth + 1, sizeof *h->mark_stack,
-                                   INITIAL_MARK_STACK_CAPACITY, "mark stack");
+    if (UNLIKELY(*depth == h->mark_stack_capacity)) grow_mark_stack(h, *depth + 1);
     h->mark_stack[(*depth)++] = g;
 }
 
@@ -368,7 +378,7 @@ static uint64_t sort_out(heap *h, int g, uint64_t *bytes) {
     sorting s = {.h = h, .g = g, .young = young, .aside = &h->tables[GARBAGE]};
     if (g != OLDEST) {
         s.older = &h->tables[g + 1];
-        reserve(s.older, gathered);
+        reserve(h, s.older, gathered);
         s.slot = s.older->count + gathered;
     }
     for (size_t k = gathered; k-- > 0;) {
@@ -440,14 +450,12 @@ static void give_back_room(heap *h) {
         tracked += held;
         if (!array_oversized(t->capacity, held, SHRINK_FLOOR)) continue;
         if (t->holes) table_compact(h, i);
-        t->entries = shrink_array(t->entries, &t->capacity, held, sizeof *t->entries, SHRINK_FLOOR,
-                                  "generation table");
+        t->entries = shrink_array(t->entries, &t->capacity, held, sizeof *t->entries, SHRINK_FLOOR);
     }
     gc_table *garbage = &h->tables[GARBAGE];
-    garbage->entries = shrink_array(garbage->entries, &garbage->capacity, tracked, sizeof *garbage->entries,
-                                    SHRINK_FLOOR, "generation table");
-    h->mark_stack =
-        shrink_array(h->mark_stack, &h->mark_stack_capacity, tracked, sizeof *h->mark_stack, SHRINK_FLOOR, "mark stack");
+    garbage->entries =
+        shrink_array(garbage->entries, &garbage->capacity, tracked, sizeof *garbage->entries, SHRINK_FLOOR);
+    h->mark_stack = shrink_array(h->mark_stack, &h->mark_stack_capacity, tracked, sizeof *h->mark_stack, SHRINK_FLOOR);
 }
 
 static void check_heap(heap *h, bool full_collection);
@@ -657,10 +665,16 @@ static void free_leaked(obj *o, uint64_t size, void *data) {
 
 void heap_destroy(heap *h, heap_leak_report *report) {
     h->base.tearing_down = true;
-    root_pop(h, h->base.roots.depth);
-    /* With no roots, everything left is garbage held by cycles: a full
-     * collection frees it all, and the leak report says 0. */
-    collect(h, OLDEST);
+    if (h->abandoned) {
+        /* Perhaps halfway through a collection: the tables are not to be
+         * trusted, so the objects are left to go back with the process. */
+        h->base.config.verify = false;
+    } else {
+        root_pop(h, h->base.roots.depth);
+        /* With no roots, everything left is garbage held by cycles: a full
+         * collection frees it all, and the leak report says 0. */
+        collect(h, OLDEST);
+    }
     heap_base_finish(&h->base, report, free_leaked, h);
     heap_base_release(&h->base);
     for (int i = 0; i < TABLES; i++)
