@@ -59,12 +59,12 @@ __attribute__((always_inline)) static inline void free_counted(heap *h, heap_fre
 
 /* o's count just reached zero: free it and everything that dies with it,
  * without recursion (the pending objects are linked through their zero
- * counts). The listener hears of the cascade only once its K-th object dies
- * (heap_base_cascade_timed: the clock is read from there on) and, if it
- * freed two objects or more, when it ends: a cascade of a few objects costs
- * no clock read and no call until then. `verify` is a constant in each of
- * release_slow's two calls, so the loop tests it only where verify mode
- * asks for it. */
+ * counts). The heap counts every cascade (two objects or more) at its end;
+ * the listener hears of one only once its K-th object dies
+ * (heap_base_cascade_timed: the clock is read from there on) and again when
+ * it ends, so a cascade of a few objects costs no clock read and no call.
+ * `verify` is a constant in each of release_slow's two calls, so the loop
+ * tests it only where verify mode asks for it. */
 __attribute__((always_inline)) static inline void refcount_release(heap *h, obj *o, bool verify) {
     heap_base *b = base_of(h);
 #ifdef HEAPLAB_CASCADE_AUDIT
