@@ -3,10 +3,12 @@
  * in this process and prints a one-row summary.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,11 +27,17 @@
  * a column changes meaning or goes; adding columns at the end keeps it. */
 #define SUMMARY_SCHEMA_VERSION 1
 
-/* An output file written to a temporary name, renamed when whole. */
+/* An output file: a regular file is written to a temporary name and
+ * renamed over `target` when whole; anything else (a character device such
+ * as /dev/null, a FIFO, /dev/stdout) is written through, as a shell's
+ * redirection would. */
 typedef struct pending_file {
     const char *path; /* NULL: not asked for */
     FILE *file;
-    char temporary[4096];
+    bool through;         /* written to `path` itself: no temporary, no rename */
+    bool shared;          /* `path` is where stdout or stderr goes: written through that stream */
+    char temporary[4096]; /* else written here, */
+    char target[4096];    /* then renamed to this: `path`, or the file a symbolic link names */
 } pending_file;
 
 typedef struct run {
@@ -44,39 +52,89 @@ typedef struct run {
 
 /* Output files are written under a temporary name and renamed into place
  * only when complete, so a failed run leaves no half-written file. A path
- * that cannot be written is bad input, found before the run starts. */
-static FILE *open_pending(const char *path, char *temporary, size_t size) {
-    if ((size_t)snprintf(temporary, size, "%s.tmp.%ld", path, (long)getpid()) >= size)
-        cli_fail("the file name '%s' is too long", path);
-    FILE *f = fopen(temporary, "w");
-    if (!f) cli_fail("cannot write '%s': %s", path, strerror(errno));
-    return f;
+ * that cannot be written (a directory, a folder that is not there) is bad
+ * input, found before the run starts; NULL and errno say why, `why` names
+ * what is wrong beyond errno. */
+static FILE *open_pending(pending_file *p, const char **why) {
+    struct stat st;
+    *why = NULL;
+    p->through = false;
+    if (stat(p->path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            errno = EISDIR;
+            return NULL;
+        }
+        /* Where stdout or stderr goes (/dev/stdout, say): through that
+         * stream, or a second opening would truncate what it writes to,
+         * then write over it. */
+        FILE *const streams[] = {stdout, stderr};
+        for (int i = 0; i < 2; i++) {
+            struct stat same;
+            p->shared = fstat(fileno(streams[i]), &same) == 0 && same.st_dev == st.st_dev && same.st_ino == st.st_ino;
+            if (p->shared) {
+                p->through = true;
+                return streams[i];
+            }
+        }
+        /* Nothing is renamed into /dev or /proc: /dev/fd/N and the like are
+         * written through even when they lead to a file. */
+        p->through = !S_ISREG(st.st_mode) || strncmp(p->path, "/dev/", 5) == 0 || strncmp(p->path, "/proc/", 6) == 0;
+    }
+    if (p->through) return fopen(p->path, "w");
+    /* A symbolic link stays one: the file it names is replaced. */
+    struct stat link;
+    const char *target = p->path;
+    char resolved[PATH_MAX];
+    if (lstat(p->path, &link) == 0 && S_ISLNK(link.st_mode) && realpath(p->path, resolved)) target = resolved;
+    if ((size_t)snprintf(p->target, sizeof p->target, "%s", target) >= sizeof p->target ||
+        (size_t)snprintf(p->temporary, sizeof p->temporary, "%s.tmp.%ld", p->target, (long)getpid()) >=
+            sizeof p->temporary) {
+        *why = "the file name is too long";
+        return NULL;
+    }
+    return fopen(p->temporary, "w");
 }
 
-static bool finish_pending(FILE *f, bool written, const char *temporary, const char *path) {
-    bool ok = written && fclose(f) == 0 && rename(temporary, path) == 0;
+static bool finish_pending(pending_file *p, bool written) {
+    bool ok = written && fflush(p->file) == 0 && !ferror(p->file);
+    if (!p->shared && fclose(p->file) != 0) ok = false;
+    if (ok && !p->through && rename(p->temporary, p->target) != 0) ok = false;
     if (!ok) {
-        fprintf(stderr, "heaplab: could not write '%s': %s\n", path, strerror(errno));
-        unlink(temporary);
+        fprintf(stderr, "heaplab: could not write '%s': %s\n", p->path, strerror(errno ? errno : EIO));
+        if (!p->through) unlink(p->temporary);
     }
     return ok;
 }
 
-static void open_output(pending_file *p, const char *path) {
-    p->path = path;
-    if (path) p->file = open_pending(path, p->temporary, sizeof p->temporary);
+/* Both curves' files, before the run: a refusal of either leaves neither's
+ * temporary file behind. */
+static void open_outputs(run *r, const char *series_path, const char *mmu_path) {
+    if (series_path && mmu_path && strcmp(series_path, mmu_path) == 0)
+        cli_fail("--series and --mmu name the same file, '%s'", series_path);
+    pending_file *files[] = {&r->series, &r->mmu};
+    const char *paths[] = {series_path, mmu_path};
+    for (int i = 0; i < 2; i++) {
+        pending_file *p = files[i];
+        p->path = paths[i];
+        if (!p->path) continue;
+        const char *why;
+        p->file = open_pending(p, &why);
+        if (p->file) continue;
+        int error = errno;
+        if (i == 1 && r->series.file && !r->series.shared) {
+            fclose(r->series.file);
+            if (!r->series.through) unlink(r->series.temporary);
+        }
+        cli_fail("cannot write '%s': %s", p->path, why ? why : strerror(error));
+    }
 }
 
 /* The memory curve and the MMU curve, each whole or not at all; after
  * stop_clocks. False if either could not be written. */
 static bool write_outputs(run *r) {
     bool ok = true;
-    if (r->series.file)
-        ok &= finish_pending(r->series.file, series_write(&r->metrics.series, r->series.file), r->series.temporary,
-                             r->series.path);
-    if (r->mmu.file)
-        ok &= finish_pending(r->mmu.file, pause_log_write_mmu(&r->metrics.pause_log, r->wall_ns, r->mmu.file),
-                             r->mmu.temporary, r->mmu.path);
+    if (r->series.file) ok &= finish_pending(&r->series, series_write(&r->metrics.series, r->series.file));
+    if (r->mmu.file) ok &= finish_pending(&r->mmu, pause_log_write_mmu(&r->metrics.pause_log, r->wall_ns, r->mmu.file));
     r->series.file = r->mmu.file = NULL;
     return ok;
 }
@@ -368,8 +426,10 @@ int main(int argc, char **argv) {
     if (options.series_path || options.mmu_path || options.trash_every_bytes)
         cli_fail("this harness is built without metrics: no --series, --mmu or --trash-every");
 #endif
-    open_output(&r.series, options.series_path);
-    open_output(&r.mmu, options.mmu_path);
+    /* bench/sweep's checks: the command line judged as a run's would be,
+     * nothing run. */
+    if (getenv("HEAPLAB_PARSE_ONLY")) return 0;
+    open_outputs(&r, options.series_path, options.mmu_path);
     metrics_init(&r.metrics);
     r.metrics.cascade_timed_after = options.cascade_timed_after;
     if (options.trash_every_bytes) metrics_meter_garbage(&r.metrics, options.trash_every_bytes, measure_garbage, &r);

@@ -165,6 +165,20 @@ unwritable "describe a workload" describe rings
 unwritable "describe a variant" describe rc+malloc
 unwritable "list" list
 unwritable "help" help
+unwritable "sweep --check" sweep --check quick
+unwritable "sweep --help" sweep --help
+# A sweep's table, plot's page path and compare's report: the results are
+# written, the output that says so is not.
+results=$(mktemp -d)
+printf 'variants rc+malloc\nworkloads rings\nsize rings 40\n' >"$results/tiny.sweep"
+./heaplab sweep "$results/tiny.sweep" --out "$results/a" >/dev/null 2>&1
+err=$(./heaplab sweep "$results/tiny.sweep" --out "$results/b" 2>&1 >/dev/full)
+status=$?
+agree "sweep >/dev/full: exit 1 ($status)" test "$status" -eq 1
+agree "sweep >/dev/full: said last ($err)" test "$(tail -n 1 <<<"$err")" = "heaplab: cannot write the output"
+unwritable "plot" plot "$results/a"
+unwritable "compare" compare "$results/a" "$results/b"
+rm -rf "$results"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -44,6 +44,48 @@ status=$?
 check "unwritable --series path refused with exit 2 ($status)" test $status -eq 2
 check "unwritable --series path named: $err" grep -q "cannot write '$dir/missing/x.csv'" <<<"$err"
 
+# A directory is refused before the run: exit 2, one line, nothing on stdout.
+mkdir "$dir/folder"
+out=$(./heaplab run rc+malloc rings --size=40 --series "$dir/folder" 2>"$dir/err")
+status=$?
+check "--series to a directory: exit 2 ($status)" test $status -eq 2
+check "--series to a directory: nothing on stdout ($out)" test -z "$out"
+check "--series to a directory: one line ($(cat "$dir/err"))" test "$(grep -c . "$dir/err")" -eq 1
+check "--series to a directory: said so" grep -q "cannot write '$dir/folder': Is a directory" "$dir/err"
+
+# What is not a regular file is written through, never renamed over. The
+# devices are reached through links in the scratch folder, so that a harness
+# that renamed over its target would replace the link, never the device.
+ln -s /dev/null "$dir/null"
+./heaplab run rc+malloc rings --size=40 --series "$dir/null" >"$dir/out"
+status=$?
+check "--series to /dev/null: exit 0 ($status)" test $status -eq 0
+check "--series to /dev/null: the summary printed" test "$(wc -l <"$dir/out")" -eq 2
+check "--series to /dev/null: written through, the link left as it was" test -L "$dir/null" -a -c "$dir/null"
+ln -s /proc/self/fd/1 "$dir/stdout"
+./heaplab run rc+malloc rings --size=40 --series "$dir/stdout" >"$dir/both"
+check "--series to stdout, itself a file: the curve, then the summary" \
+  awk 'NR == 1 { ok = /^bytes_allocated,/ } /^schema_version,/ { summary = NR } END { exit !(ok && summary == NR - 1) }' "$dir/both"
+mkfifo "$dir/fifo"
+timeout 20 cat "$dir/fifo" >"$dir/from-fifo" &
+./heaplab run rc+malloc rings --size=20000 --series "$dir/fifo" >/dev/null
+status=$?
+wait
+check "--series to a FIFO: exit 0 ($status)" test $status -eq 0
+check "--series to a FIFO: the reader gets the whole curve" well_formed "$dir/from-fifo"
+check "the FIFO is still a FIFO" test -p "$dir/fifo"
+# A symbolic link stays one; the file it names gets the curve.
+: >"$dir/target.csv"
+ln -s target.csv "$dir/link.csv"
+./heaplab run rc+malloc rings --size=20000 --series "$dir/link.csv" >/dev/null
+check "--series through a symbolic link: still a link" test -L "$dir/link.csv"
+check "--series through a symbolic link: the file it names holds the curve" well_formed "$dir/target.csv"
+# Both curves to one file would leave one of them; a refusal leaves no temporary file.
+err=$(./heaplab run rc+malloc rings --size=40 --series "$dir/same.csv" --mmu "$dir/same.csv" 2>&1 >/dev/null)
+check "--series and --mmu to one file: exit 2 ($err)" grep -q "name the same file" <<<"$err"
+./heaplab run rc+malloc rings --size=40 --series "$dir/first.csv" --mmu "$dir/missing/mmu.csv" >/dev/null 2>&1
+check "--mmu refused: --series left nothing behind" test -z "$(find "$dir" -name 'first.csv*')"
+
 # Out of memory: the curve so far is still written, whole.
 ./heaplab run marksweep+malloc rings --ring-size=100000 --heap-limit=1M --series "$dir/oom.csv" >/dev/null 2>&1
 status=$?

@@ -101,6 +101,26 @@ refused "3: 'timeout' wants a whole number" 'variants rc+malloc\nworkloads churn
 refused "3: rc\+malloc refuses '--stress 0': --stress must be at least 1" 'variants rc+malloc\nworkloads churn\noption --stress 0\n'
 refused "3: rc\+malloc refuses '--threshold0=1'" 'variants rc+malloc\nworkloads churn\noption --threshold0=1\n'
 refused "3: option --series is the sweep's to set" 'variants rc+malloc\nworkloads churn\noption --series x\n'
+# Lines fine alone whose runs the harness would refuse; --check says so too.
+refused "4: rcgen\+malloc's runs of churn with the options '--stress 7 --stress 9' would be refused: --stress given twice" \
+  'variants rc+malloc rcgen+malloc\nworkloads churn\noption --stress 7\noption rcgen+* --stress 9\n'
+refused "4: rc\+malloc's runs of rings \(ring-size=2\) .* would be refused: --ring-size given twice" \
+  'variants rc+malloc\nworkloads rings\nparam rings ring-size=2,3\noption --ring-size=5\n'
+refused "3: rc\+malloc's runs of churn .* would be refused: unknown option '--ring-size=5'" \
+  'variants rc+malloc\nworkloads rings churn\noption --ring-size=5\n'
+refused "3: seed 18446744073709551616 is above the largest" 'variants rc+malloc\nworkloads churn\nseeds 1,18446744073709551616\n'
+refused "3: seed 99999999999999999999 is above the largest" 'variants rc+malloc\nworkloads churn\nseeds 0099999999999999999999\n'
+printf 'variants rc+malloc\nworkloads rings\noption --stress 7\nparam rings ring-size=2\n' >"$dir/twice.sweep"
+printf 'option rc+* --ring-size=3\n' >>"$dir/twice.sweep"
+err=$(./heaplab sweep --check "$dir/twice.sweep" 2>&1 >/dev/null)
+check "--check refuses what the runs would refuse, with file:line ($err)" \
+  grep -q "^heaplab: $dir/twice.sweep:5: .*--ring-size given twice" <<<"$err"
+# The largest seed is the harness's too; leading zeros are no part of a seed.
+printf 'variants rc+malloc\nworkloads rings\nsize rings 40\nseeds 18446744073709551615,007\noption --stress 7\n' >"$dir/seeds.sweep"
+quiet ./heaplab sweep "$dir/seeds.sweep" --out "$dir/seeds" 2>/dev/null
+check "seeds 2^64-1 and 007 run as 18446744073709551615 and 7" \
+  test "$(cut -f6 "$dir/seeds/plan" | sort | tr '\n' ' ')" = "18446744073709551615 7 "
+check "... and both runs are ok" test "$(grep -c ',ok,' "$dir/seeds/runs.csv")" -eq 2
 # hyperfine RUNS [WARMUP]
 for runs in 0 -1 x 1.5 '' '3 x' '3 -1' '3 1 2' 99999; do
   refused "3: 'hyperfine' wants runs from 1 to 9999" "variants rc+malloc\nworkloads churn\nhyperfine $runs\n"
