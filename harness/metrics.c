@@ -102,12 +102,15 @@ uint64_t metrics_pause_percentile_ns(const metrics *m, double fraction) {
 
 static void pause_begin(metrics *m) { m->pause_started_ticks = ticks_now(); }
 
-static uint64_t pause_end(metrics *m) {
-    uint64_t end = ticks_now(), pause = end - m->pause_started_ticks;
+/* A pause from pause_started_ticks to `end`, into the histogram and the log. */
+static uint64_t pause_record(metrics *m, uint64_t end) {
+    uint64_t pause = end - m->pause_started_ticks;
     histogram_add(&m->pause_histogram, pause);
     pause_log_add(&m->pause_log, m->pause_started_ticks - m->run_started_ticks, end - m->run_started_ticks);
     return pause;
 }
+
+static uint64_t pause_end(metrics *m) { return pause_record(m, ticks_now()); }
 
 static void on_collection_begin(void *data, int generation) {
     (void)generation;
@@ -131,15 +134,6 @@ static void on_collection_end(void *data, const gc_collection_summary *summary) 
  * be judged when the run is over (cascade_audit_report). */
 static void on_release_begin(void *data) { ((metrics *)data)->audit.release_started_ticks = ticks_now(); }
 
-static void cascade_audit_add(cascade_audit *a, uint64_t objects, uint64_t truth, uint64_t logged);
-
-/* A cascade too short to be timed: its true length, and nothing logged. */
-static void on_release_end(void *data, uint64_t objects_freed) {
-    metrics *m = data;
-    if (objects_freed > 1 && objects_freed < m->cascade_timed_after)
-        cascade_audit_add(&m->audit, objects_freed, ticks_now() - m->audit.release_started_ticks, 0);
-}
-
 static void cascade_audit_add(cascade_audit *a, uint64_t objects, uint64_t truth, uint64_t logged) {
     if (a->count == a->capacity) {
         size_t capacity = a->capacity ? 2 * a->capacity : 4096;
@@ -149,6 +143,13 @@ static void cascade_audit_add(cascade_audit *a, uint64_t objects, uint64_t truth
         a->capacity = capacity;
     }
     a->entries[a->count++] = (cascade_audit_entry){.objects = objects, .truth = truth, .logged = logged};
+}
+
+/* A cascade too short to be timed: its true length, and nothing logged. */
+static void on_release_end(void *data, uint64_t objects_freed) {
+    metrics *m = data;
+    if (objects_freed > 1 && objects_freed < m->cascade_timed_after)
+        cascade_audit_add(&m->audit, objects_freed, ticks_now() - m->audit.release_started_ticks, 0);
 }
 
 /* One line on stderr: how many cascades were not timed and how many of
@@ -202,11 +203,10 @@ static void on_cascade_end(void *data, uint64_t objects_freed, uint64_t bytes_fr
     m->cascade_measured_objects += after;
     m->cascades_timed++;
     m->cascade_estimated_ticks += first;
-    uint64_t start = m->pause_started_ticks - first;
-    histogram_add(&m->pause_histogram, end - start);
-    pause_log_add(&m->pause_log, start - m->run_started_ticks, end - m->run_started_ticks);
+    m->pause_started_ticks -= first; /* the pause began that much before the clock was read */
+    pause_record(m, end);
 #ifdef HEAPLAB_CASCADE_AUDIT
-    cascade_audit_add(&m->audit, objects_freed, end - m->audit.release_started_ticks, end - start);
+    cascade_audit_add(&m->audit, objects_freed, end - m->audit.release_started_ticks, end - m->pause_started_ticks);
 #endif
 }
 
