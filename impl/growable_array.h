@@ -58,12 +58,11 @@ static inline void *resize_array(void *array, size_t count, size_t new_count, si
 }
 
 /* The run ends here: an array the collector needs could not grow. The heap
- * may be halfway through a collection, so `*abandoned` is set first: its
+ * may be halfway through a collection, so `b->abandoned` is set first: its
  * heap_destroy must then give back only the arrays, not walk the objects
  * (they go back with the process). The handler does not return. */
-_Noreturn static inline void array_out_of_memory(heap *h, heap_base *b, bool *abandoned, size_t entries, size_t size,
-                                                 const char *what) {
-    *abandoned = true;
+_Noreturn static inline void array_out_of_memory(heap *h, heap_base *b, size_t entries, size_t size, const char *what) {
+    b->abandoned = true;
     /* While tearing down, after an out-of-memory exit's summary, nothing more to say. */
     if (!b->tearing_down)
         fprintf(stderr, "heaplab: %s: no memory for the %s to grow to %zu entries\n", gc_name, what, entries);

@@ -146,5 +146,7 @@ void heap_base_finish(heap_base *b, heap_leak_report *report, void (*free_object
         .bytes_leaked = heap_base_live_bytes(b),
     };
     if (report) *report = r;
-    if (b->config.verify) registry_each(&b->registry, free_object, data);
+    /* An abandoned heap may be halfway through a collection: its objects
+     * are left to go back with the process. */
+    if (b->config.verify && !b->abandoned) registry_each(&b->registry, free_object, data);
 }

@@ -47,6 +47,7 @@ typedef struct heap_base {
     uint64_t allocator_requests;  /* counted only under fault injection */
     bool tearing_down;            /* heap_destroy: no events, no stress */
     bool collecting;              /* inside a collection: frees are its own, not cascades */
+    bool abandoned;               /* an array could not grow: the run is ending (growable_array.h) */
     /* The count of a cascade's frees at which the listener's cascade_timed
      * is due: 0 (never) without one. */
     uint64_t cascade_timed_at;
@@ -300,7 +301,8 @@ void heap_base_stats(const heap_base *b, heap_stats *stats);
 void heap_base_check(heap_base *b, uint64_t (*refcount)(const obj *o), bool expect_only_reachable);
 
 /* The leak report heap_destroy returns, once the collector has done its final
- * collection; in verify mode it also frees what is left through free_object. */
+ * collection; in verify mode it also frees what is left through free_object
+ * (unless the heap was abandoned). */
 void heap_base_finish(heap_base *b, heap_leak_report *report, void (*free_object)(obj *o, uint64_t size, void *data),
                       void *data);
 

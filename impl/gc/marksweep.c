@@ -69,7 +69,6 @@ struct heap {
     uint64_t growth_allowance;              /* bytes since the last collection that trigger the next */
     uint64_t bytes_allocated_at_collection; /* bytes allocated when the last collection ended */
     uint64_t objects_marked, bytes_marked;  /* totals over all collections */
-    bool abandoned; /* an array could not grow: the run is ending (growable_array.h) */
 };
 
 static inline ms_header *header_of(const obj *o) { return (ms_header *)o - 1; }
@@ -110,7 +109,7 @@ __attribute__((noinline)) static obj **grow_mark_stack(heap *h, size_t needed) {
     size_t wanted;
     obj **stack = grow_array(h->mark_stack, &h->mark_stack_capacity, needed, sizeof(obj *),
                              INITIAL_MARK_STACK_CAPACITY, &wanted);
-    if (!stack) array_out_of_memory(h, &h->base, &h->abandoned, wanted, sizeof(obj *), "mark stack");
+    if (!stack) array_out_of_memory(h, &h->base, wanted, sizeof(obj *), "mark stack");
     return h->mark_stack = stack;
 }
 
@@ -218,12 +217,12 @@ swept:
 static void grow_object_table(heap *h) {
     size_t capacity = h->object_capacity ? 2 * h->object_capacity : INITIAL_OBJECT_CAPACITY;
     obj **objects = resize_array(h->objects, h->object_capacity, capacity, sizeof *h->objects);
-    if (!objects) array_out_of_memory(h, &h->base, &h->abandoned, capacity, sizeof *h->objects, "object table");
+    if (!objects) array_out_of_memory(h, &h->base, capacity, sizeof *h->objects, "object table");
     h->objects = objects;
     /* Should the sizes not follow, the objects' column keeps its extra room
      * until the process ends: the heap is abandoned either way. */
     uint32_t *sizes = resize_array(h->sizes, h->object_capacity, capacity, sizeof *h->sizes);
-    if (!sizes) array_out_of_memory(h, &h->base, &h->abandoned, capacity, sizeof *h->sizes, "object table");
+    if (!sizes) array_out_of_memory(h, &h->base, capacity, sizeof *h->sizes, "object table");
     h->sizes = sizes;
     h->object_capacity = capacity;
 }
@@ -292,7 +291,7 @@ void heap_collect(heap *h, int generation) {
     if (words > h->mark_words) {
         size_t old = h->mark_words, wanted;
         uint64_t *bits = grow_array(h->mark_bits, &h->mark_words, words, sizeof(uint64_t), 1024, &wanted);
-        if (!bits) array_out_of_memory(h, b, &h->abandoned, wanted, sizeof(uint64_t), "mark bitmap");
+        if (!bits) array_out_of_memory(h, b, wanted, sizeof(uint64_t), "mark bitmap");
         h->mark_bits = bits;
         memset(h->mark_bits + old, 0, (h->mark_words - old) * sizeof(uint64_t));
     }
@@ -372,11 +371,7 @@ static void free_leaked(obj *o, uint64_t size, void *data) {
 
 void heap_destroy(heap *h, heap_leak_report *report) {
     h->base.tearing_down = true;
-    if (h->abandoned) {
-        /* Perhaps halfway through marking: the objects are left to go back
-         * with the process. */
-        h->base.config.verify = false;
-    } else {
+    if (!h->base.abandoned) { /* else perhaps halfway through marking: no object is walked */
         root_pop(h, h->base.roots.depth);
         heap_collect(h, -1); /* with no roots, frees everything: nothing leaks */
     }

@@ -94,7 +94,6 @@ struct heap {
     uint64_t long_lived_pending, long_lived_total;
     /* Survivors of every collection (objects and bytes): objects_marked. */
     uint64_t objects_marked, bytes_marked;
-    bool abandoned; /* a table could not grow: the run is ending (growable_array.h) */
 };
 
 static inline gc_header *gc_of(const obj *o) { return (gc_header *)o - 1; }
@@ -139,7 +138,7 @@ static void reserve(heap *h, gc_table *t, size_t more) {
     size_t wanted;
     gc_header **entries = grow_array(t->entries, &t->capacity, t->count + more, sizeof *t->entries,
                                      INITIAL_TABLE_CAPACITY, &wanted);
-    if (!entries) array_out_of_memory(h, &h->base, &h->abandoned, wanted, sizeof *t->entries, "generation table");
+    if (!entries) array_out_of_memory(h, &h->base, wanted, sizeof *t->entries, "generation table");
     t->entries = entries;
 }
 
@@ -285,7 +284,7 @@ __attribute__((noinline)) static void grow_mark_stack(heap *h, size_t needed) {
     size_t wanted;
     gc_header **stack = grow_array(h->mark_stack, &h->mark_stack_capacity, needed, sizeof *h->mark_stack,
                                    INITIAL_MARK_STACK_CAPACITY, &wanted);
-    if (!stack) array_out_of_memory(h, &h->base, &h->abandoned, wanted, sizeof *h->mark_stack, "mark stack");
+    if (!stack) array_out_of_memory(h, &h->base, wanted, sizeof *h->mark_stack, "mark stack");
     h->mark_stack = stack;
 }
 
@@ -665,11 +664,7 @@ static void free_leaked(obj *o, uint64_t size, void *data) {
 
 void heap_destroy(heap *h, heap_leak_report *report) {
     h->base.tearing_down = true;
-    if (h->abandoned) {
-        /* Perhaps halfway through a collection: the tables are not to be
-         * trusted, so the objects are left to go back with the process. */
-        h->base.config.verify = false;
-    } else {
+    if (!h->base.abandoned) { /* else perhaps halfway through a collection: no object is walked */
         root_pop(h, h->base.roots.depth);
         /* With no roots, everything left is garbage held by cycles: a full
          * collection frees it all, and the leak report says 0. */
