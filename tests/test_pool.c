@@ -325,6 +325,61 @@ static void test_kept_arena_is_reused(void **state) {
     }
 }
 
+/* One object allocated and freed in a loop, the allocation pattern of a
+ * temporary: its pool stays with its class (the same block comes back every
+ * time) and its arena, the allocation front, stays mapped without a look.
+ * With keep-arenas 0 there is no front: the arena goes the moment it drains. */
+static void test_one_object_at_a_time(void **state) {
+    (void)state;
+    char *first = must_allocate(48);
+    alloc_free(first, 48);
+    for (int i = 0; i < 1000; i++) {
+        char *again = must_allocate(48);
+        assert_ptr_equal(again, first);
+        alloc_free(again, 48);
+    }
+    assert_int_equal(census().arenas_mapped, 1);
+
+    int keep_index = pool_knob("keep-arenas");
+    alloc_set_knob(keep_index, 0);
+    assert_int_equal(census().arenas_mapped, 0);
+    char *lone = must_allocate(48);
+    assert_int_equal(census().arenas_mapped, 1);
+    alloc_free(lone, 48);
+    check_drained_to(0);
+    alloc_set_knob(keep_index, 1);
+}
+
+/* A class's only pool emptied in an arena that is no longer the front
+ * drains that arena at once (it is counted, and kept as keep-arenas says):
+ * nothing waits to be looked at. */
+static void test_idle_pool_behind_the_front(void **state) {
+    (void)state;
+    int keep_index = pool_knob("keep-arenas");
+    alloc_set_knob(keep_index, 0);
+    alloc_set_knob(keep_index, 1);
+    char *lone = must_allocate(48); /* its class's only pool, in the first arena */
+    size_t count;
+    char **blocks = fill_arenas(2, &count); /* the front moves on to later arenas */
+    uintptr_t lone_arena = (uintptr_t)lone / ARENA_SIZE;
+    assert_int_not_equal((uintptr_t)blocks[count - 1] / ARENA_SIZE, lone_arena);
+    for (size_t i = 0; i < count; i++)
+        if ((uintptr_t)blocks[i] / ARENA_SIZE == lone_arena) {
+            alloc_free(blocks[i], SMALL_LIMIT);
+            blocks[i] = NULL;
+        }
+    size_t mapped = census().arenas_mapped;
+    assert_int_equal(census().arenas_empty, 0);
+    alloc_free(lone, 48); /* the first arena now holds nothing: drained, the one arena kept */
+    pool_census c = census();
+    assert_int_equal(c.arenas_mapped, mapped);
+    assert_int_equal(c.arenas_empty, 1);
+    for (size_t i = 0; i < count; i++)
+        if (blocks[i]) alloc_free(blocks[i], SMALL_LIMIT);
+    free(blocks);
+    check_drained_to(1);
+}
+
 /* ---- alignment, large objects ---- */
 
 static void test_every_block_is_16_byte_aligned(void **state) {
@@ -511,6 +566,8 @@ int main(void) {
         cmocka_unit_test(test_pool_state_transitions),
         cmocka_unit_test(test_arenas_go_back_to_the_os),
         cmocka_unit_test(test_drained_arenas_reserve),
+        cmocka_unit_test(test_one_object_at_a_time),
+        cmocka_unit_test(test_idle_pool_behind_the_front),
         cmocka_unit_test(test_new_pools_come_from_the_fullest_arena),
         cmocka_unit_test(test_kept_arena_is_reused),
         cmocka_unit_test(test_every_block_is_16_byte_aligned),

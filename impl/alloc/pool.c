@@ -31,8 +31,16 @@
  * - A pool whose last block is freed stays on its class's used list, idle,
  *   if it is the only one there: allocating and freeing one object at a time
  *   does not shuttle a pool between the class and its arena on every call.
- *   Idle pools count as free when deciding whether an arena is drained, and
- *   go back to their arena before it is released.
+ *   An idle pool is always its class's head, so there are at most 32, and
+ *   whether an arena is drained (every pool free or idle) is found by looking
+ *   at the heads, on the slow paths only. The one arena not looked at is the
+ *   allocation front (the arena that gave out the latest pool): when one
+ *   object at a time is allocated and freed there, its arena drains and
+ *   revives on every call, and tracking that cost pymalloc its speed on that
+ *   pattern. The front is looked at when the front moves on, and while any
+ *   other arena is drained (so a heap freed whole keeps exactly keep-arenas).
+ *   A drained arena has no pool left on a used list: its idle pools go back
+ *   to it.
  * - pymalloc unmaps a drained arena at once (keeping one). A collector that
  *   frees in bulk drains many at a time and refills them within a
  *   collection cycle: under mark-sweep, GCBench mapped, faulted in and
@@ -102,7 +110,6 @@ typedef struct arena {
     pool pools[POOLS_PER_ARENA];
     pool *free_pools;         /* pools given back, ready for any class */
     unsigned free_count;      /* free pools: on free_pools or never carved */
-    unsigned idle_count;      /* pools on a used list with no block allocated */
     unsigned carved;          /* pools handed out at least once; the rest are untouched */
     bool drained;             /* no block allocated: counted in arenas_empty, on the drained list */
     struct arena *next, *prev;  /* the bucket for free_count */
@@ -126,6 +133,10 @@ static uint64_t nonempty_buckets;
 static size_t arenas_mapped, arenas_empty, large_bytes;
 /* Drained arenas in the order they drained: the oldest is released first. */
 static arena *drained_oldest, *drained_newest;
+/* The arena that gave out the latest new pool: while no other arena is
+ * drained, a pool emptied there stays idle without a look at whether its
+ * arena drained. None with keep-arenas 0. */
+static arena *alloc_front;
 
 enum { KNOB_KEEP_ARENAS, KNOB_RESERVE_PERCENT };
 const char alloc_name[] = "pool";
@@ -248,22 +259,8 @@ static arena *map_arena(void) {
     return a;
 }
 
-/* Pools left idle on the used lists go back to the arena's free list. */
-static void evict_idle_pools(arena *a) {
-    for (unsigned i = 0; i < a->carved && a->idle_count; i++) {
-        pool *p = &a->pools[i];
-        if (p->capacity == 0 || p->used_blocks) continue;
-        used_unlink(p);
-        p->capacity = 0;
-        p->next = a->free_pools;
-        a->free_pools = p;
-        a->idle_count--;
-        set_free_count(a, a->free_count + 1);
-    }
-}
-
 static void release_drained_arena(arena *a) {
-    evict_idle_pools(a);
+    if (a == alloc_front) alloc_front = NULL;
     bucket_unlink(a);
     drained_unlink(a);
     /* The addresses may be mapped again by anyone: leave no poison behind. */
@@ -272,20 +269,56 @@ static void release_drained_arena(arena *a) {
     munmap(a, ARENA_SIZE);
 }
 
+/* Whether a holds no block: every pool free, or idle at the head of its
+ * class's used list (an idle pool is always a head, so there are at most
+ * NUM_CLASSES of them, and an arena with more pools in use is not drained).
+ * If so, its idle pools go back to its free list and it joins the drained
+ * list. Called on slow paths only. */
+static bool drain_if_empty(arena *a) {
+    if (a->drained || POOLS_PER_ARENA - a->free_count > NUM_CLASSES) return false;
+    unsigned idle = 0;
+    for (unsigned c = 0; c < NUM_CLASSES; c++) {
+        const pool *head = used_pools[c];
+        idle += head && head->used_blocks == 0 && arena_of(head) == a;
+    }
+    if (a->free_count + idle < POOLS_PER_ARENA) return false;
+    for (unsigned c = 0; c < NUM_CLASSES && idle; c++) {
+        pool *head = used_pools[c];
+        if (!head || head->used_blocks || arena_of(head) != a) continue;
+        used_unlink(head);
+        head->capacity = 0;
+        head->next = a->free_pools;
+        a->free_pools = head;
+        idle--;
+    }
+    set_free_count(a, POOLS_PER_ARENA);
+    drained_append(a);
+    return true;
+}
+
 /* Releases drained arenas, oldest first, beyond keep-arenas plus
  * reserve-percent of the arenas in use. A count, not a clock: the same
  * sequence of calls keeps and releases the same arenas on every run, and
- * the allocation and free fast paths never look at it. */
+ * the allocation and free fast paths never look at it. The front, which
+ * frees do not look at while no other arena is drained, is looked at first,
+ * so that the count is exact. */
 static void release_beyond_reserve(void) {
+    if (alloc_front) drain_if_empty(alloc_front);
     size_t in_use = arenas_mapped - arenas_empty;
     size_t allowed = keep_arenas + in_use * reserve_percent / 100;
     while (arenas_empty > allowed) release_drained_arena(drained_oldest);
 }
 
-/* Applies at once, so lowering either knob later also gives memory back. */
+/* Applies at once, so lowering either knob later also gives memory back.
+ * With keep-arenas 0 there is no front: every drained arena goes at once. */
 void alloc_set_knob(int index, double value) {
     if (index == KNOB_KEEP_ARENAS) keep_arenas = (size_t)value;
     else if (index == KNOB_RESERVE_PERCENT) reserve_percent = (size_t)value;
+    if (!keep_arenas && alloc_front) {
+        arena *front = alloc_front;
+        alloc_front = NULL;
+        drain_if_empty(front);
+    }
     release_beyond_reserve();
 }
 
@@ -305,8 +338,8 @@ static void prefault(void *memory, size_t size) {
 }
 
 /* The class has no used pool: take a free one from the fullest arena that
- * has one, an empty arena next, a new arena last. The new pool is idle until
- * its first block is allocated. */
+ * has one, an empty arena next, a new arena last. That arena becomes the
+ * allocation front; the one it replaces is looked at for whether it drained. */
 __attribute__((noinline)) static pool *new_pool(unsigned size_class) {
     uint64_t partial = nonempty_buckets & ~(uint64_t)1;
     arena *a;
@@ -322,7 +355,12 @@ __attribute__((noinline)) static pool *new_pool(unsigned size_class) {
         prefault(pool_memory(a, p), POOL_SIZE);
     }
     set_free_count(a, a->free_count - 1);
-    a->idle_count++;
+    if (a->drained) drained_unlink(a);
+    if (a != alloc_front && keep_arenas) {
+        arena *previous = alloc_front;
+        alloc_front = a;
+        if (previous && drain_if_empty(previous)) release_beyond_reserve();
+    }
 
     char *memory = pool_memory(a, p);
     char *first = p == a->pools ? memory + ARENA_HEADER : memory;
@@ -336,32 +374,21 @@ __attribute__((noinline)) static pool *new_pool(unsigned size_class) {
     return p;
 }
 
-/* An idle pool got a block: its arena is no longer drained. */
-__attribute__((noinline)) static void pool_revived(pool *p) {
-    arena *a = arena_of(p);
-    a->idle_count--;
-    if (a->drained) drained_unlink(a);
-}
-
 /* The last block of p was freed. If p is its class's only used pool it
  * stays there, idle, so that allocating and freeing one object at a time
  * does not move a pool in and out of its arena on every call; otherwise it
- * goes back to its arena. An arena left holding no block is drained: it
- * joins the drained list, and what is past the reserve goes back to the OS. */
+ * goes back to its arena. Either way, outside the allocation front, its
+ * arena may now be drained. */
 __attribute__((noinline)) static void pool_emptied(pool *p) {
     arena *a = arena_of(p);
-    if (!p->prev && !p->next) {
-        a->idle_count++;
-    } else {
+    if (p->prev || p->next) {
         used_unlink(p);
         p->capacity = 0;
         p->next = a->free_pools;
         a->free_pools = p;
         set_free_count(a, a->free_count + 1);
     }
-    if (a->free_count + a->idle_count < POOLS_PER_ARENA) return;
-    drained_append(a);
-    release_beyond_reserve();
+    if (drain_if_empty(a)) release_beyond_reserve();
 }
 
 /* ---- large requests ---- */
@@ -394,9 +421,7 @@ void *alloc_allocate(size_t size) {
         p->bump += p->block_size;
         UNPOISON(b, p->block_size);
     }
-    uint32_t was_used = p->used_blocks++;
-    if (__builtin_expect(was_used == 0, 0)) pool_revived(p);
-    else if (was_used + 1 == p->capacity) used_unlink(p);
+    if (++p->used_blocks == p->capacity) used_unlink(p);
     return b;
 }
 
@@ -412,7 +437,8 @@ void alloc_free(void *ptr, size_t size) {
     POISON(b, p->block_size);
     uint32_t was_used = p->used_blocks--;
     if (was_used == p->capacity) used_append(p);
-    else if (__builtin_expect(was_used == 1, 0)) pool_emptied(p);
+    else if (__builtin_expect(was_used == 1, 0) && (p->prev || p->next || arena_of(p) != alloc_front || arenas_empty))
+        pool_emptied(p);
 }
 
 size_t alloc_footprint(void) { return arenas_mapped * ARENA_SIZE + large_bytes; }
