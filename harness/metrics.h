@@ -72,6 +72,9 @@ typedef struct metrics {
     histogram pause_histogram; /* in ticks; its total is the time paused */
     pause_log pause_log;       /* in ticks until metrics_finish, then in ns */
     series series;
+    /* The resident set as last read, and when (run time): the read is a
+     * system call, made at most once a millisecond (metrics.c). */
+    uint64_t rss_bytes, rss_read_ns;
     garbage_meter garbage;
     double ns_per_tick;        /* set by metrics_finish */
 #ifdef HEAPLAB_CASCADE_AUDIT
