@@ -16,6 +16,8 @@
 #   make allocbench every allocator back end on three allocation patterns
 #   make overhead   what the metrics cost: each harness against one built
 #                   without them (-DHEAPLAB_NO_METRICS), interleaved runs
+#   make targets    every performance target, each with its figure and ok or
+#                   MISSED (bench/targets; minutes); SMOKE=1 at tiny sizes
 #   make deps       install (as root) or name the missing Debian packages
 
 ifeq ($(origin CC),default)
@@ -290,11 +292,21 @@ overhead: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) overhead-binaries
 	@bench/overhead $(BUILD)/overhead $(OVERHEAD_VARIANTS)
 
+# Everything bench/targets runs: perf, allocbench, overhead, GCBench beside
+# Boehm GC, the release policy and a short scaling check.
+TARGETS_BINARIES := $(BUILD)/bin/perf-rc+malloc $(BUILD)/bin/perf-rcgen+malloc $(BUILD)/bin/perf-marksweep+malloc \
+  $(BUILD)/bin/cpython-gc $(ALLOCBENCH) $(OVERHEAD_BINARIES) $(BUILD)/bin/gcbench-boehm \
+  $(BUILD)/bin/heaplab-marksweep+pool $(BUILD)/bin/heaplab-$(SCALING_VARIANT)
+
+targets: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(TARGETS_BINARIES)
+	@bench/targets --build $(BUILD) $(if $(filter-out 0,$(SMOKE)),--smoke)
+
 clean:
 	rm -rf build
 
 FORCE:
-.PHONY: all deps test check tests asan fuzz perf scaling soak soak-binaries allocbench allocbench-binaries overhead overhead-binaries gcbench-boehm clean FORCE
+.PHONY: all deps test check tests asan fuzz perf scaling soak soak-binaries allocbench allocbench-binaries overhead overhead-binaries gcbench-boehm targets clean FORCE
 .DELETE_ON_ERROR:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

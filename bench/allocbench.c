@@ -19,6 +19,7 @@
  * memory they hand out.
  */
 #include "alloc.h"
+#include "smoke.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -31,10 +32,8 @@
 #include <time.h>
 
 #define CHUNK 65536
-#define PAIRS 20000000u
-#define BATCH 1000000u
-#define SLOTS 100000u
-#define REPLACEMENTS 10000000u
+/* A thousandth of each in smoke mode (smoke.h). */
+static uint32_t pair_count = 20000000u, batch_count = 1000000u, slot_count = 100000u, replacement_count = 10000000u;
 
 /* splitmix64: small, fast, and the same sequence everywhere. */
 static uint64_t rng_state;
@@ -93,54 +92,54 @@ static void *allocate_or_die(size_t size) {
 static double run_pairs(void) {
     uint32_t *sizes = bench_array(CHUNK * sizeof *sizes);
     uint64_t elapsed = 0;
-    for (uint32_t done = 0; done < PAIRS; done += CHUNK) {
-        uint32_t n = PAIRS - done < CHUNK ? PAIRS - done : CHUNK;
+    for (uint32_t done = 0; done < pair_count; done += CHUNK) {
+        uint32_t n = pair_count - done < CHUNK ? pair_count - done : CHUNK;
         for (uint32_t i = 0; i < n; i++) sizes[i] = random_size();
         uint64_t start = now_ns();
         for (uint32_t i = 0; i < n; i++) alloc_free(allocate_or_die(sizes[i]), sizes[i]);
         elapsed += now_ns() - start;
         sample_footprint();
     }
-    return (double)elapsed / PAIRS;
+    return (double)elapsed / pair_count;
 }
 
 static double run_batch(void) {
-    uint32_t *sizes = bench_array(BATCH * sizeof *sizes);
-    void **blocks = bench_array(BATCH * sizeof *blocks);
-    for (uint32_t i = 0; i < BATCH; i++) sizes[i] = random_size();
+    uint32_t *sizes = bench_array(batch_count * sizeof *sizes);
+    void **blocks = bench_array(batch_count * sizeof *blocks);
+    for (uint32_t i = 0; i < batch_count; i++) sizes[i] = random_size();
     uint64_t elapsed = 0;
-    for (uint32_t done = 0; done < BATCH; done += CHUNK) {
-        uint32_t end = BATCH - done < CHUNK ? BATCH : done + CHUNK;
+    for (uint32_t done = 0; done < batch_count; done += CHUNK) {
+        uint32_t end = batch_count - done < CHUNK ? batch_count : done + CHUNK;
         uint64_t start = now_ns();
         for (uint32_t i = done; i < end; i++) blocks[i] = allocate_or_die(sizes[i]);
         elapsed += now_ns() - start;
         sample_footprint();
     }
-    for (uint32_t done = 0; done < BATCH; done += CHUNK) {
-        uint32_t end = BATCH - done < CHUNK ? BATCH : done + CHUNK;
+    for (uint32_t done = 0; done < batch_count; done += CHUNK) {
+        uint32_t end = batch_count - done < CHUNK ? batch_count : done + CHUNK;
         uint64_t start = now_ns();
         for (uint32_t i = done; i < end; i++) alloc_free(blocks[i], sizes[i]);
         elapsed += now_ns() - start;
     }
-    return (double)elapsed / BATCH;
+    return (double)elapsed / batch_count;
 }
 
 static double run_random(void) {
-    void **blocks = bench_array(SLOTS * sizeof *blocks);
-    uint32_t *live_sizes = bench_array(SLOTS * sizeof *live_sizes);
+    void **blocks = bench_array(slot_count * sizeof *blocks);
+    uint32_t *live_sizes = bench_array(slot_count * sizeof *live_sizes);
     uint32_t *slots = bench_array(CHUNK * sizeof *slots);
     uint32_t *sizes = bench_array(CHUNK * sizeof *sizes);
     /* Filling the slots is set-up, not measured. */
-    for (uint32_t i = 0; i < SLOTS; i++) {
+    for (uint32_t i = 0; i < slot_count; i++) {
         live_sizes[i] = random_size();
         blocks[i] = allocate_or_die(live_sizes[i]);
     }
     sample_footprint();
     uint64_t elapsed = 0;
-    for (uint32_t done = 0; done < REPLACEMENTS; done += CHUNK) {
-        uint32_t n = REPLACEMENTS - done < CHUNK ? REPLACEMENTS - done : CHUNK;
+    for (uint32_t done = 0; done < replacement_count; done += CHUNK) {
+        uint32_t n = replacement_count - done < CHUNK ? replacement_count - done : CHUNK;
         for (uint32_t i = 0; i < n; i++) {
-            slots[i] = rng_below(SLOTS);
+            slots[i] = rng_below(slot_count);
             sizes[i] = random_size();
         }
         uint64_t start = now_ns();
@@ -153,8 +152,8 @@ static double run_random(void) {
         elapsed += now_ns() - start;
         sample_footprint();
     }
-    for (uint32_t i = 0; i < SLOTS; i++) alloc_free(blocks[i], live_sizes[i]);
-    return (double)elapsed / REPLACEMENTS;
+    for (uint32_t i = 0; i < slot_count; i++) alloc_free(blocks[i], live_sizes[i]);
+    return (double)elapsed / replacement_count;
 }
 
 static _Noreturn void usage_error(const char *message, const char *arg) {
@@ -192,6 +191,7 @@ int main(int argc, char **argv) {
     }
     if (!pattern) usage_error("no pattern given", "");
 
+    if (smoke_mode()) pair_count /= 1000, batch_count /= 1000, slot_count /= 1000, replacement_count /= 1000;
     rng_state = seed;
     double ns_per_pair = run();
     size_t final_footprint = alloc_footprint();

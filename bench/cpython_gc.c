@@ -11,6 +11,8 @@
 #include <Python.h>
 #include <stdio.h>
 
+#include "smoke.h"
+
 static const char measure[] =
     "import gc, time\n"
     "class Node:\n"
@@ -31,8 +33,8 @@ static const char measure[] =
     "def median(xs):\n"
     "    return sorted(xs)[len(xs) // 2]\n"
     "gc.disable()\n"
-    "root = tree(19)\n"
-    "nodes = 2 ** 20 - 1\n"
+    "root = tree(DEPTH)\n"
+    "nodes = 2 ** (DEPTH + 1) - 1\n"
     "gc.collect()\n"
     "times = []\n"
     "for _ in range(7):\n"
@@ -44,16 +46,18 @@ static const char measure[] =
     "    __slots__ = ('other',)\n"
     "times = []\n"
     "for _ in range(7):\n"
-    "    for _ in range(500000):\n"
+    "    for _ in range(CYCLES):\n"
     "        a = Cell(); b = Cell(); a.other = b; b.other = a\n"
     "    del a, b\n"
     "    start = time.perf_counter_ns(); collected = gc.collect(); times.append(time.perf_counter_ns() - start)\n"
-    "    assert collected == 1000000, collected\n"
-    "print('cpython cycles objects 1000000 collect_ns_per_object %.2f' % (median(times) / 1000000))\n";
+    "    assert collected == 2 * CYCLES, collected\n"
+    "print('cpython cycles objects %d collect_ns_per_object %.2f' % (2 * CYCLES, median(times) / (2 * CYCLES)))\n";
 
 int main(void) {
     Py_Initialize();
-    int failed = PyRun_SimpleString(measure);
+    /* bench/perf.c's sizes, smaller in smoke mode (smoke.h). */
+    int failed = PyRun_SimpleString(smoke_mode() ? "DEPTH, CYCLES = 10, 1000\n" : "DEPTH, CYCLES = 19, 500000\n");
+    failed = failed || PyRun_SimpleString(measure);
     fflush(stdout);
     if (Py_FinalizeEx() < 0) failed = 1;
     if (failed) fprintf(stderr, "perf: the CPython measurement failed\n");

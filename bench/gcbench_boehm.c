@@ -19,7 +19,11 @@
 #include <string.h>
 #include <time.h>
 
-enum { STRETCH_DEPTH = 18, LONG_LIVED_DEPTH = 16, MIN_DEPTH = 4, MAX_DEPTH = 16, ARRAY_SIZE = 500000 };
+#include "smoke.h"
+
+/* Smaller in smoke mode (smoke.h). */
+static int stretch_depth = 18, long_lived_depth = 16, max_depth = 16, array_size = 500000;
+enum { MIN_DEPTH = 4 };
 
 typedef struct node {
     struct node *left, *right;
@@ -90,21 +94,22 @@ int main(int argc, char **argv) {
         return 2;
     }
     use_gc = strcmp(argv[1], "boehm") == 0;
+    if (smoke_mode()) stretch_depth = 10, long_lived_depth = 8, max_depth = 8, array_size = 5000;
     if (use_gc) GC_INIT();
     uint64_t started = now_ns(), sum = 0;
 
-    node *stretch = make_tree(STRETCH_DEPTH);
+    node *stretch = make_tree(stretch_depth);
     sum = mix(sum, spines(stretch));
     free_tree(stretch);
 
     node *long_lived = new_node(NULL, NULL);
-    populate(LONG_LIVED_DEPTH, long_lived);
-    double *array = use_gc ? GC_MALLOC_ATOMIC(ARRAY_SIZE * sizeof *array) : calloc(ARRAY_SIZE, sizeof *array);
+    populate(long_lived_depth, long_lived);
+    double *array = use_gc ? GC_MALLOC_ATOMIC(array_size * sizeof *array) : calloc(array_size, sizeof *array);
     if (!array) return 1;
-    for (int i = 0; i < ARRAY_SIZE / 2; i++) array[i] = 1.0 / i;
+    for (int i = 0; i < array_size / 2; i++) array[i] = 1.0 / i;
 
-    for (int d = MIN_DEPTH; d <= MAX_DEPTH; d += 2) {
-        uint64_t iterations = 2 * tree_size(STRETCH_DEPTH) / tree_size(d);
+    for (int d = MIN_DEPTH; d <= max_depth; d += 2) {
+        uint64_t iterations = 2 * tree_size(stretch_depth) / tree_size(d);
         for (uint64_t i = 0; i < iterations; i++) {
             node *tree = new_node(NULL, NULL);
             populate(d, tree);

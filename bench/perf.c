@@ -28,9 +28,11 @@
 #include "checksum.h"
 #include "object.h"
 #include "rng.h"
+#include "smoke.h"
 #include "workload.h"
 
-#define TREE_DEPTH 19 /* 2^20 - 1 = 1,048,575 nodes */
+/* 2^20 - 1 = 1,048,575 nodes; 2,047 in smoke mode (smoke.h). */
+static int tree_depth(void) { return smoke_mode() ? 10 : 19; }
 #define REPETITIONS 7
 
 static uint64_t now_ns(void) {
@@ -161,12 +163,13 @@ static void heap_tree(heap *h, int depth) {
 }
 
 static void measure_trace(void) {
-    const uint64_t nodes = (UINT64_C(2) << TREE_DEPTH) - 1;
+    const int depth = tree_depth();
+    const uint64_t nodes = (UINT64_C(2) << depth) - 1;
     heap *h = new_heap();
-    heap_tree(h, TREE_DEPTH);
+    heap_tree(h, depth);
     heap_collect(h, -1); /* settle: everything old, as in a long-running program */
     plain_node **stack = malloc(sizeof *stack * 4096);
-    plain_node *tree = plain_tree(TREE_DEPTH);
+    plain_node *tree = plain_tree(depth);
     uint64_t floor_ns[REPETITIONS], collect_ns[REPETITIONS];
     for (int r = 0; r < REPETITIONS; r++) {
         uint64_t t0 = now_ns();
@@ -199,7 +202,7 @@ static void measure_trace(void) {
 }
 
 static void measure_cycles(void) {
-    enum { CYCLES = 500000 };
+    const int cycles = smoke_mode() ? 1000 : 500000;
     uint64_t collect_ns[REPETITIONS];
     for (int r = 0; r < REPETITIONS; r++) {
         heap_config config;
@@ -208,7 +211,7 @@ static void measure_cycles(void) {
          * one; a heap limit-free, manual run keeps them all for it. */
         config.collect_only_when_asked = true;
         heap *h = heap_create(&config);
-        for (int i = 0; i < CYCLES; i++) {
+        for (int i = 0; i < cycles; i++) {
             obj *a = obj_new(h, 1, 0);
             obj *b = obj_new(h, 1, 0);
             obj_set(h, b, 0, a);
@@ -220,15 +223,15 @@ static void measure_cycles(void) {
         collect_ns[r] = now_ns() - t0;
         heap_stats s;
         heap_stats_get(h, &s);
-        uint64_t expected_left = gc_traits.reclaims == GC_RECLAIMS_UNREACHABLE ? 0 : 2 * CYCLES;
+        uint64_t expected_left = gc_traits.reclaims == GC_RECLAIMS_UNREACHABLE ? 0 : 2 * (uint64_t)cycles;
         if (s.live_objects != expected_left) {
             fprintf(stderr, "perf: %llu objects left after collecting cycles\n", (unsigned long long)s.live_objects);
             exit(1);
         }
         heap_destroy(h, NULL);
     }
-    printf("cycles %s+%s objects %d collect_ns_per_object %.2f\n", gc_name, alloc_name, 2 * CYCLES,
-           (double)median(collect_ns, REPETITIONS) / (2.0 * CYCLES));
+    printf("cycles %s+%s objects %d collect_ns_per_object %.2f\n", gc_name, alloc_name, 2 * cycles,
+           (double)median(collect_ns, REPETITIONS) / (2.0 * cycles));
 }
 
 /* ---- churn, directly: the allocation and free sequence reference counting
@@ -296,7 +299,7 @@ static void measure_churn(void) {
     const workload *w = workload_find("churn");
     double params[8];
     for (int i = 0; w->params[i].name; i++) params[i] = w->params[i].default_value;
-    workload_args args = {.size = w->default_size, .seed = 1, .params = params};
+    workload_args args = {.size = smoke_mode() ? 1000 : w->default_size, .seed = 1, .params = params};
     uint64_t through_ns[REPETITIONS], direct_ns[REPETITIONS];
     for (int r = 0; r < REPETITIONS; r++) {
         heap *h = new_heap();
