@@ -31,6 +31,13 @@ void *alloc_allocate(size_t size) { return tc_malloc(size < 16 ? 16 : size); }
 
 void alloc_free(void *ptr, size_t size) { tc_free_sized(ptr, size < 16 ? 16 : size); }
 
+#if defined(__SANITIZE_ADDRESS__)
+/* tcmalloc registers its MallocExtension singleton with operator new at
+ * start-up and never frees it: not this heap's leak. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) { return "leak:MallocExtension::Register\n"; }
+#endif
+
 size_t alloc_footprint(void) {
     size_t bytes = 0;
     if (!MallocExtension_GetNumericProperty("generic.total_physical_bytes", &bytes)) return 0;
