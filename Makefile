@@ -52,22 +52,27 @@ WORKLOADS := $(sort $(basename $(notdir $(wildcard harness/workloads/*.c))))
 #   // build: never-frees          a back end whose free does nothing (bump)
 #   // allocator: NAME             a collector that brings its own allocator,
 #                                  built once as COLLECTOR+NAME
+#   // allocators: NAME...         a collector that pairs with these back ends only
+#   // cflags: -I...               compiler flags its file needs (a library's headers)
 file_says = $(shell sed -n 's|^// $(2): ||p' $(1))
 $(foreach f,$(GCS),$(eval GC_BUILD_$(f) := $(call file_says,impl/gc/$(f).c,build)) \
   $(eval GC_ALLOCATOR_$(f) := $(call file_says,impl/gc/$(f).c,allocator)) \
+  $(eval GC_ALLOCATORS_$(f) := $(call file_says,impl/gc/$(f).c,allocators)) \
+  $(eval GC_CFLAGS_$(f) := $(call file_says,impl/gc/$(f).c,cflags)) \
   $(eval GC_LINK_$(f) := $(call file_says,impl/gc/$(f).c,link)))
 $(foreach f,$(ALLOCS),$(eval ALLOC_BUILD_$(f) := $(call file_says,impl/alloc/$(f).c,build)) \
   $(eval ALLOC_LINK_$(f) := $(call file_says,impl/alloc/$(f).c,link)))
 FREEING_ALLOCS := $(foreach a,$(ALLOCS),$(if $(filter never-frees,$(ALLOC_BUILD_$(a))),,$(a)))
 # The back ends a collector pairs with: its own, or every one that suits it.
-gc_allocators = $(or $(GC_ALLOCATOR_$(1)),$(if $(filter reclaims-nothing,$(GC_BUILD_$(1))),$(ALLOCS),$(FREEING_ALLOCS)))
+gc_allocators = $(or $(GC_ALLOCATOR_$(1)),$(GC_ALLOCATORS_$(1)),$(if $(filter reclaims-nothing,$(GC_BUILD_$(1))),$(ALLOCS),$(FREEING_ALLOCS)))
 VARIANTS := $(foreach g,$(GCS),$(foreach a,$(call gc_allocators,$(g)),$(g)+$(a)))
 # A variant's own sources (no back end file for a collector with its own
 # allocator) and libraries.
 variant_sources = impl/gc/$(1).c $(if $(GC_ALLOCATOR_$(1)),,impl/alloc/$(2).c)
 variant_libs = $(GC_LINK_$(1)) $(if $(GC_ALLOCATOR_$(1)),,$(ALLOC_LINK_$(2)))
-# What a collector's own tests run over: malloc, or its own allocator.
-test_allocator = $(or $(GC_ALLOCATOR_$(1)),malloc)
+# What a collector's own tests run over: malloc, or its own allocator, or the
+# first it pairs with.
+test_allocator = $(or $(GC_ALLOCATOR_$(1)),$(firstword $(GC_ALLOCATORS_$(1))),malloc)
 
 objects = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -97,6 +102,7 @@ $(FLAGS_STAMP): FORCE
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
+$(foreach g,$(GCS),$(if $(GC_CFLAGS_$(g)),$(eval $(BUILD)/obj/impl/gc/$(g).o: CFLAGS += $(GC_CFLAGS_$(g)))))
 
 $(BUILD)/obj/harness/main-nometrics.o: harness/main.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
@@ -151,11 +157,11 @@ $(BUILD)/overhead/heaplab-$(1)+$(2)-nometrics: $(NO_METRICS_OBJS) $(call objects
 
 $(BUILD)/tests/fuzz-replay-$(1)+$(2): tests/fuzz_heap.c $(call variant_sources,$(1),$(2)) $(wildcard impl/*.c)
 	@mkdir -p $$(@D)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -DHEAPLAB_FUZZ_REPLAY $$^ -o $$@ $(call variant_libs,$(1),$(2)) $(LDLIBS)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(GC_CFLAGS_$(1)) -DHEAPLAB_FUZZ_REPLAY $$^ -o $$@ $(call variant_libs,$(1),$(2)) $(LDLIBS)
 
 $(FUZZ_BUILD)/fuzz-$(1)+$(2): tests/fuzz_heap.c $(call variant_sources,$(1),$(2)) $(wildcard impl/*.c)
 	@mkdir -p $$(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $$^ -o $$@ $(call variant_libs,$(1),$(2))
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(GC_CFLAGS_$(1)) $$^ -o $$@ $(call variant_libs,$(1),$(2))
 
 $(BUILD)/bin/perf-$(1)+$(2): $(call objects,bench/perf.c) $(WORKLOAD_OBJS) $(call objects,$(call variant_sources,$(1),$(2))) $(IMPL_COMMON)
 	@mkdir -p $$(@D)

@@ -447,7 +447,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "heaplab: cannot create the heap\n");
         return EXIT_OUT_OF_MEMORY;
     }
-
+    metrics_start(&r.metrics);
     r.cpu_started_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
     size_t depth = root_depth(r.heap);
     uint64_t checksum = options.workload->run(r.heap, &options.args);

@@ -67,6 +67,12 @@ void metrics_init(metrics *m) {
     series_init(&m->series);
 }
 
+void metrics_start(metrics *m) {
+    clock_pair(&m->run_started_ticks, &m->run_started_ns);
+    for (size_t i = 0; i < m->series.count; i++) m->series.samples[i].elapsed_ns = 0;
+    m->rss_read_ns = 0;
+}
+
 void metrics_release(metrics *m) {
     pause_log_release(&m->pause_log);
 #ifdef HEAPLAB_CASCADE_AUDIT

@@ -96,6 +96,9 @@ uint64_t clock_ns(int clock);
 
 /* Starts the run's clocks: run_started_ns is the run's time zero. */
 void metrics_init(metrics *m);
+/* The run begins now, once the heap is made (the cpython collector starts
+ * an interpreter there): what was sampled while it was made is at time 0. */
+void metrics_start(metrics *m);
 void metrics_release(metrics *m);
 
 /* Ends the run's measuring: calibrates ticks against CLOCK_MONOTONIC over

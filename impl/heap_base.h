@@ -118,13 +118,6 @@ _Noreturn void heap_base_out_of_memory(heap *h, heap_base *b, size_t requested);
 #define LEAKS_ARE_RESULTS_END() ((void)0)
 #endif
 
-/* The checked path's request to the allocator: under fault injection
- * (every allocation checked) it is refused once the allowance is spent. */
-static inline void *heap_base_allocate(heap_base *b, size_t size) {
-    if (UNLIKELY(b->config.fail_after_allocations) && b->allocator_requests++ >= b->config.fail_after_allocations)
-        return NULL;
-    return alloc_allocate(size);
-}
 
 /* Stress mode: true when this allocation should be preceded by a collection. */
 static inline bool heap_base_stress_due(heap_base *b) {
@@ -246,6 +239,10 @@ typedef struct checked_path {
     /* Whether a full collection can make room: false for a collector that
      * frees only at the last reference, or never. */
     bool collecting_makes_room;
+    /* Where the block comes from: NULL for impl/alloc.h's alloc_allocate(size);
+     * a collector whose objects another runtime makes (cpython) makes one
+     * here, NULL when it cannot. */
+    void *(*allocate)(heap *h, uint32_t nrefs, uint32_t nbytes, size_t size);
     /* The new block's header, slots and data, pushed on the roots; as the
      * fast path does it, after any room it needs is made. */
     obj *(*init_object)(heap *h, void *block, uint32_t nrefs, uint32_t nbytes, size_t size);
@@ -261,6 +258,15 @@ static inline void heap_base_reset_budget_untriggered(heap *h) { heap_base_reset
  * counted, reported and, in verify mode, the heap checked (`refcount` as for
  * heap_base_check). */
 void heap_base_collect_nothing(heap_base *b, int generation, uint64_t (*refcount)(const obj *o));
+
+/* The checked path's request for a block: under fault injection (every
+ * allocation checked) it is refused once the allowance is spent. */
+__attribute__((always_inline)) static inline void *heap_base_allocate(heap *h, heap_base *b, const checked_path *p,
+                                                                      uint32_t nrefs, uint32_t nbytes, size_t size) {
+    if (UNLIKELY(b->config.fail_after_allocations) && b->allocator_requests++ >= b->config.fail_after_allocations)
+        return NULL;
+    return p->allocate ? p->allocate(h, nrefs, nbytes, size) : alloc_allocate(size);
+}
 
 /* The checked path, inlined into the collector's own (out of line)
  * obj_new_checked with its constant hooks. `h` begins with `b`. */
@@ -281,11 +287,11 @@ __attribute__((always_inline)) static inline obj *heap_base_new_checked(heap *h,
         if (p->collecting_makes_room && !collected_all) p->collect(h, -1), collected_all = true;
         if (heap_base_over_limit(b, size)) heap_base_out_of_memory(h, b, size);
     }
-    void *block = heap_base_allocate(b, size);
+    void *block = heap_base_allocate(h, b, p, nrefs, nbytes, size);
     if (!block && p->collecting_makes_room) {
         /* The allocator said no: what a collection frees may be enough. */
         p->collect(h, -1);
-        block = heap_base_allocate(b, size);
+        block = heap_base_allocate(h, b, p, nrefs, nbytes, size);
     }
     if (!block) heap_base_out_of_memory(h, b, size);
     obj *o = p->init_object(h, block, nrefs, nbytes, size);
