@@ -89,7 +89,7 @@ if [[ $row == *",out-of-memory,"* ]]; then passed=$((passed + 1)); else failed=$
 
 # describe VARIANT: the collector's and the allocator's knobs.
 knobs=$(./heaplab describe rcgen+pool)
-if grep -q -- '--threshold0=700' <<<"$knobs" && grep -q -- '--keep-arenas=1' <<<"$knobs"; then
+if grep -q -- '--threshold0=-1' <<<"$knobs" && grep -q -- '--policy=3.11' <<<"$knobs" && grep -q -- '--keep-arenas=1' <<<"$knobs"; then
   passed=$((passed + 1))
 else
   failed=$((failed + 1)); echo "FAIL: describe rcgen+pool: $knobs"
