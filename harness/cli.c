@@ -65,6 +65,8 @@ static double parse_knob_value(const knob *k, const char *text) {
         cli_fail("--%s must be a number, not '%s'", k->name, text);
     if (k->integer && value != floor(value)) cli_fail("--%s must be a whole number, not '%s'", k->name, text);
     if (value < k->min || value > k->max) cli_fail("--%s must be between %.15g and %.15g, not %s", k->name, k->min, k->max, text);
+    if (!knob_on_step(k, value))
+        cli_fail("--%s must be one of %.15g, %.15g, ... %.15g, not %s", k->name, k->min, k->min + k->step, k->max, text);
     return value;
 }
 
@@ -98,7 +100,7 @@ void cli_parse_run(int argc, char **argv, run_options *o) {
     for (int i = 0; alloc_knobs[i].name && i < HEAP_MAX_KNOBS; i++) o->alloc_knobs[i] = alloc_knobs[i].default_value;
     o->args.size = w->default_size;
     o->args.seed = 1;
-    o->cascade_timed_after = CASCADE_TIMED_AFTER_DEFAULT;
+    o->cascade_timed_after = gc_traits.cascade_timed_after ? gc_traits.cascade_timed_after : CASCADE_TIMED_AFTER_DEFAULT;
     o->args.params = o->params;
 
     bool seen_size = false, seen_seed = false, seen_stress = false, seen_verify = false, seen_json = false,

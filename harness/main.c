@@ -187,8 +187,12 @@ static void describe_knobs(const char *title, const knob *knobs) {
     if (!knobs[0].name) return;
     printf("%s:\n", title);
     for (int i = 0; knobs[i].name; i++)
-        printf("  --%s=%.15g  (%.15g..%.15g%s)  %s\n", knobs[i].name, knobs[i].default_value, knobs[i].min, knobs[i].max,
-               knobs[i].integer ? ", whole" : "", knobs[i].help);
+        if (knobs[i].step)
+            printf("  --%s=%.15g  (%.15g..%.15g, in steps of %.15g)  %s\n", knobs[i].name, knobs[i].default_value,
+                   knobs[i].min, knobs[i].max, knobs[i].step, knobs[i].help);
+        else
+            printf("  --%s=%.15g  (%.15g..%.15g%s)  %s\n", knobs[i].name, knobs[i].default_value, knobs[i].min,
+                   knobs[i].max, knobs[i].integer ? ", whole" : "", knobs[i].help);
 }
 
 /* The collector's traits (object.h), a line each, "name: value", for
@@ -201,6 +205,8 @@ static void describe_traits(void) {
     printf("  generations: %d\n", t->generations);
     printf("  exact-books: %s\n", t->exact_books ? "yes" : "no");
     printf("  own-allocator: %s\n", t->own_allocator ? "yes" : "no");
+    printf("  cascade-timed-after: %u\n",
+           t->cascade_timed_after ? t->cascade_timed_after : (unsigned)CASCADE_TIMED_AFTER_DEFAULT);
     printf("  allocator-frees: %s\n", alloc_frees ? "yes" : "no");
 }
 

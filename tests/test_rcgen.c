@@ -89,6 +89,7 @@ static gc_event_listener listener_for(recorder *r) {
 
 typedef struct options {
     double threshold0, threshold1, threshold2;
+    double policy; /* 0: the default, 3.11 */
     bool verify;
     uint64_t stress;
     size_t limit;
@@ -103,6 +104,7 @@ static heap *new_heap(options o) {
     assert_true(heap_config_set_knob(&config, "threshold0", o.threshold0));
     assert_true(heap_config_set_knob(&config, "threshold1", o.threshold1));
     assert_true(heap_config_set_knob(&config, "threshold2", o.threshold2));
+    if (o.policy) assert_true(heap_config_set_knob(&config, "policy", o.policy));
     config.verify = o.verify;
     config.stress_interval = o.stress;
     config.heap_limit_bytes = o.limit;
@@ -168,8 +170,12 @@ static void knobs_default_and_validate(void **state) {
     assert_string_equal(gc_knobs[0].name, "threshold0");
     assert_string_equal(gc_knobs[1].name, "threshold1");
     assert_string_equal(gc_knobs[2].name, "threshold2");
-    assert_null(gc_knobs[3].name);
-    assert_true(config.knobs[0] == 700 && config.knobs[1] == 10 && config.knobs[2] == 10);
+    assert_string_equal(gc_knobs[3].name, "policy");
+    assert_null(gc_knobs[4].name);
+    /* threshold0 -1: the policy's; the policy 3.11. */
+    assert_true(config.knobs[0] == -1 && config.knobs[1] == 10 && config.knobs[2] == 10 && config.knobs[3] == 3.11);
+    assert_true(knob_on_step(&gc_knobs[3], 3.12) && knob_on_step(&gc_knobs[3], 3.13));
+    assert_false(knob_on_step(&gc_knobs[3], 3.115));
     assert_false(heap_config_set_knob(&config, "threshold3", 1));
     assert_false(heap_config_set_knob(&config, "min-heap", 1));
     assert_false(heap_config_set_knob(&config, "", 1));
@@ -236,6 +242,46 @@ static void gen0_collects_at_the_701st_container(void **state) {
     expect_collections(h, 1, 0, 0);
     expect_counts(h, 0, 1, 0);
     assert_false(rec.nested);
+    destroy(h);
+}
+
+/* --policy=3.12 (gh-97922: the collector runs at the eval breaker, not
+ * inside the allocation): the 701st container triggers the collection as
+ * before, but the collection runs once it exists, rooted, so it is examined
+ * and survives into generation 1 with the 700 before it. */
+static void policy_3_12_collects_after_the_allocation(void **state) {
+    (void)state;
+    recorder rec = {0};
+    gc_event_listener listener = listener_for(&rec);
+    heap *h = new_heap((options){.threshold0 = -1, .threshold1 = 10, .threshold2 = 10, .policy = 3.12,
+                                 .listener = &listener});
+    assert_int_equal(stats_of(h).generation[0].threshold, 700);
+    allocate_kept(h, 700);
+    expect_collections(h, 0, 0, 0);
+    obj_new(h, 1, 0);
+    expect_collections(h, 1, 0, 0);
+    expect_counts(h, 0, 1, 0);
+    assert_int_equal(rec.last.objects_examined, 701); /* the new one too */
+    assert_int_equal(rec.last.objects_marked, 701);
+    /* A container allocated in a collection's place is still freed at once. */
+    root_pop(h, 1);
+    assert_int_equal(live_objects(h), 700);
+    destroy(h);
+}
+
+/* --policy=3.13: threshold0 is 2000 unless it is given; 3.12's order. */
+static void policy_3_13_raises_threshold0(void **state) {
+    (void)state;
+    heap *h = new_heap((options){.threshold0 = -1, .threshold1 = 10, .threshold2 = 10, .policy = 3.13});
+    assert_int_equal(stats_of(h).generation[0].threshold, 2000);
+    allocate_kept(h, 2000);
+    expect_collections(h, 0, 0, 0);
+    obj_new(h, 1, 0);
+    expect_collections(h, 1, 0, 0);
+    expect_counts(h, 0, 1, 0);
+    destroy(h);
+    h = new_heap((options){.threshold0 = 50, .threshold1 = 10, .threshold2 = 10, .policy = 3.13});
+    assert_int_equal(stats_of(h).generation[0].threshold, 50);
     destroy(h);
 }
 
@@ -886,6 +932,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(knobs_default_and_validate),
         cmocka_unit_test(gen0_collects_at_the_701st_container),
+        cmocka_unit_test(policy_3_12_collects_after_the_allocation),
+        cmocka_unit_test(policy_3_13_raises_threshold0),
         cmocka_unit_test(generation_counts_progress_like_cpython),
         cmocka_unit_test(ten_thousand_containers_like_cpython),
         cmocka_unit_test(threshold0_zero_disables_automatic_collection),

@@ -18,6 +18,7 @@
 #include "../growable_array.h"
 #include "../refcount.h"
 
+#include <math.h>
 #include <stdio.h>
 
 const char gc_name[] = "rcgen";
@@ -28,11 +29,19 @@ const collector_traits gc_traits = {
     .generations = 3,
     .exact_books = true,
 };
+/* The knobs' order is the generations' (threshold0..2), then the policy. */
+enum { THRESHOLD0, THRESHOLD1, THRESHOLD2, POLICY };
 const knob gc_knobs[] = {
-    {"threshold0", "container allocations minus frees that trigger a collection (0: never automatically)", 700, 0,
-     1e9, true},
-    {"threshold1", "generation-0 collections before generation 1 is collected", 10, 0, 1e9, true},
-    {"threshold2", "generation-1 collections before a full collection is considered", 10, 0, 1e9, true},
+    [THRESHOLD0] = {"threshold0",
+                    "container allocations minus frees that trigger a collection (0: never automatically; "
+                    "-1: the policy's, 700 or 2000 from 3.13)",
+                    -1, -1, 1e9, true},
+    [THRESHOLD1] = {"threshold1", "generation-0 collections before generation 1 is collected", 10, 0, 1e9, true},
+    [THRESHOLD2] = {"threshold2", "generation-1 collections before a full collection is considered", 10, 0, 1e9, true},
+    [POLICY] = {"policy",
+                "the CPython release whose scheduling to follow: 3.11 collects inside the allocation, 3.12 and "
+                "later right after it; 3.13 raised threshold0 to 2000",
+                3.11, 3.11, 3.13, false, 0.01},
     {NULL},
 };
 
@@ -89,6 +98,10 @@ struct heap {
     size_t mark_stack_capacity;
     /* threshold0, or "never" when it is 0: one comparison on the hot path. */
     uint64_t automatic_threshold0;
+    /* CPython 3.12 and later: a collection the count calls for runs right
+     * after the allocation, with the new object rooted (the next safe
+     * point), not before it exists. */
+    bool collect_after_allocation;
     /* The full-collection guard: survivors of middle-generation collections
      * since the last full one, and the survivors of that one. */
     uint64_t long_lived_pending, long_lived_total;
@@ -582,9 +595,15 @@ heap *heap_create(const heap_config *config) {
     heap *h = calloc(1, sizeof *h);
     if (!h) return NULL;
     heap_base_init(&h->base, config);
+    /* 3.11, 3.12 or 3.13, as a whole number: 311, 312, 313. */
+    int policy = (int)nearbyint(config->knobs[POLICY] * 100);
     for (int i = 0; i < GENERATIONS; i++) {
         h->generations[i].threshold = knob_value(config->knobs[i]);
     }
+    /* gh-97922 (3.12): the collector runs on the eval breaker, not inside
+     * object allocation. 3.13: threshold0 is 2000. */
+    h->collect_after_allocation = policy >= 312;
+    if (config->knobs[THRESHOLD0] < 0) h->generations[0].threshold = policy >= 313 ? 2000 : 700;
     /* CPython: threshold0 == 0 disables automatic collection. */
     bool automatic = h->generations[0].threshold && !config->collect_only_when_asked;
     h->automatic_threshold0 = automatic ? h->generations[0].threshold : UINT64_MAX;
@@ -625,15 +644,29 @@ __attribute__((noinline)) static obj *obj_new_checked(heap *h, uint32_t nrefs, u
 
 /* Always inlined: the fast path is a few instructions and a call's saves and
  * restores would double them. */
-__attribute__((always_inline)) inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
-    /* As _PyObject_GC_Link: counted, and maybe collected, before the new
-     * container exists, so it is never part of that collection. */
-    if (nrefs && UNLIKELY(++h->generations[0].count > h->automatic_threshold0)) collect_generations(h);
+__attribute__((always_inline)) static inline obj *allocate_object(heap *h, uint32_t nrefs, uint32_t nbytes) {
     size_t size = obj_footprint(header_size(nrefs), nrefs, nbytes);
     if (UNLIKELY(size > h->base.allocation_budget)) return obj_new_checked(h, nrefs, nbytes);
     void *block = alloc_allocate(size);
     if (UNLIKELY(!block)) return obj_new_checked(h, nrefs, nbytes);
     return init_object(h, block, nrefs, nbytes, size);
+}
+
+/* 3.12's order: the container exists, rooted, when the collection runs. */
+__attribute__((noinline)) static obj *allocate_then_collect(heap *h, uint32_t nrefs, uint32_t nbytes) {
+    obj *o = allocate_object(h, nrefs, nbytes);
+    collect_generations(h);
+    return o;
+}
+
+__attribute__((always_inline)) inline obj *obj_new(heap *h, uint32_t nrefs, uint32_t nbytes) {
+    /* As _PyObject_GC_Link: counted, and maybe collected, before the new
+     * container exists (3.11), so it is never part of that collection. */
+    if (nrefs && UNLIKELY(++h->generations[0].count > h->automatic_threshold0)) {
+        if (h->collect_after_allocation) return allocate_then_collect(h, nrefs, nbytes);
+        collect_generations(h);
+    }
+    return allocate_object(h, nrefs, nbytes);
 }
 
 
