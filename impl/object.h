@@ -109,6 +109,10 @@ typedef struct collector_traits {
     /* Allocates from an allocator of its own, not from impl/alloc.h's back
      * ends: built once, not paired with each of them. */
     bool own_allocator;
+    /* The cascade length a listener times from by default (the harness's
+     * --cascade-timed-after): about a microsecond of this collector's
+     * cascade. 0: the harness's own default, 32. */
+    uint32_t cascade_timed_after;
 } collector_traits;
 
 extern const collector_traits gc_traits;
