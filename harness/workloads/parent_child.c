@@ -4,6 +4,12 @@
  * back to its parent (`child.parent = node`). Subtrees are replaced at
  * random; a dropped subtree is garbage full of cycles (node -> list -> child
  * -> node) that still points into the live tree through its root's parent.
+ *
+ * A leaf's children are an empty tuple (`node.children = ()`), not an empty
+ * list: an object with no slots, which CPython never tracks (the empty
+ * tuple is a shared constant), so rcgen and the real runtime count the same
+ * containers. A program that gave every leaf its own `[]` would have one
+ * tracked container more per leaf, in every generation's count.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,13 +159,14 @@ const workload workload_parent_child = {
     .name = "parent-child",
     .summary = "trees whose children point back at their parents; subtrees replaced at random",
     .description = "Models Python's parent/child trees: each node holds a list object of its\n"
-                   "children and each child refers back to its parent, so every inner node sits\n"
-                   "in cycles. A complete tree of `fanout` and `depth` stays live; each step picks\n"
-                   "a node uniformly (not the root) and replaces its subtree with a fresh one of\n"
-                   "the same height (about `depth` nodes, each with its list, per step on\n"
-                   "average). Replaced subtrees are cyclic garbage that points into the live tree,\n"
-                   "which pure reference counting leaks. Stresses cycle detection over garbage\n"
-                   "mixed with a large live structure, and old-to-young stores.",
+                   "children (a leaf an empty tuple, which CPython does not track) and each child\n"
+                   "refers back to its parent, so every inner node sits in cycles. A complete tree\n"
+                   "of `fanout` and `depth` stays live; each step picks a node uniformly (not the\n"
+                   "root) and replaces its subtree with a fresh one of the same height (about\n"
+                   "`depth` nodes, each with its list, per step on average). Replaced subtrees are\n"
+                   "cyclic garbage that points into the live tree, which pure reference counting\n"
+                   "leaks. Stresses cycle detection over garbage mixed with a large live\n"
+                   "structure, and old-to-young stores.",
     .size_help = "subtrees replaced",
     .default_size = 130000,
     .max_size = UINT64_C(1) << 40,
