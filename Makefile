@@ -303,7 +303,7 @@ overhead: deps
 TARGETS_BINARIES := $(BUILD)/bin/perf-rc+malloc $(BUILD)/bin/perf-rcgen+malloc $(BUILD)/bin/perf-marksweep+malloc \
   $(BUILD)/bin/cpython-gc $(ALLOCBENCH) $(OVERHEAD_BINARIES) $(BUILD)/bin/gcbench-boehm \
   $(BUILD)/bin/heaplab-marksweep+pool $(BUILD)/bin/heaplab-$(SCALING_VARIANT) \
-  $(BUILD)/bin/heaplab-rcgen+pymalloc $(BUILD)/bin/heaplab-cpython+pymalloc
+  $(BUILD)/bin/heaplab-rcgen+pymalloc $(BUILD)/bin/heaplab-cpython+pymalloc $(BUILD)/bin/heaplab-bdw+bdw
 
 targets: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(TARGETS_BINARIES)

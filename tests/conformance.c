@@ -213,7 +213,10 @@ static void reachable_objects_are_never_freed(void **state) {
     heap_stats_get(h, &s);
     if (gc_traits.reclaims == GC_RECLAIMS_UNREACHABLE) expect_count(left, 0);
     if (gc_traits.reclaims == GC_RECLAIMS_NOTHING) assert_int_equal(left, s.objects_allocated);
-    assert_int_equal(destroy_checked(h).objects_leaked, left);
+    /* Upper bounds shrink: what a conservative collector kept may go later. */
+    uint64_t leaked = destroy_checked(h).objects_leaked;
+    if (gc_traits.exact_books) assert_int_equal(leaked, left);
+    else assert_true(leaked <= left);
 }
 
 static void acyclic_garbage_is_reclaimed(void **state) {
@@ -321,8 +324,11 @@ static void workloads_under_stress_and_verify(void **state) {
         assert_int_not_equal(run_workload(w, false, 0, 2, &other), sum);
         assert_int_equal(verified.objects_allocated, plain.objects_allocated);
         assert_int_equal(stressed.objects_allocated, plain.objects_allocated);
-        assert_int_equal(verified.objects_leaked, plain.objects_leaked);
-        assert_int_equal(stressed.objects_leaked, plain.objects_leaked);
+        /* A conservative collector's leaks depend on what the stack held. */
+        if (gc_traits.exact_books) {
+            assert_int_equal(verified.objects_leaked, plain.objects_leaked);
+            assert_int_equal(stressed.objects_leaked, plain.objects_leaked);
+        }
         if (gc_traits.reclaims == GC_RECLAIMS_NOTHING) assert_int_equal(plain.objects_leaked, plain.objects_allocated);
         else if (reclaims_cycles() || !w->cyclic) expect_count(plain.objects_leaked, 0);
         else assert_true(plain.objects_leaked > 0);
