@@ -118,7 +118,6 @@ _Noreturn void heap_base_out_of_memory(heap *h, heap_base *b, size_t requested);
 #define LEAKS_ARE_RESULTS_END() ((void)0)
 #endif
 
-
 /* Stress mode: true when this allocation should be preceded by a collection. */
 static inline bool heap_base_stress_due(heap_base *b) {
     if (!b->config.stress_interval || b->tearing_down) return false;
@@ -240,8 +239,8 @@ typedef struct checked_path {
      * frees only at the last reference, or never. */
     bool collecting_makes_room;
     /* Where the block comes from: NULL for impl/alloc.h's alloc_allocate(size);
-     * a collector whose objects another runtime makes (cpython) makes one
-     * here, NULL when it cannot. */
+     * a collector whose objects another runtime makes (cpython, bdw) makes
+     * one here, NULL when it cannot. */
     void *(*allocate)(heap *h, uint32_t nrefs, uint32_t nbytes, size_t size);
     /* The new block's header, slots and data, pushed on the roots; as the
      * fast path does it, after any room it needs is made. */

@@ -421,6 +421,10 @@ void *alloc_allocate(size_t size) {
     if (b) {
         UNPOISON(b, p->block_size);
         p->free_blocks = b->next;
+        /* Freed blocks come back in the order they died, scattered over the
+         * pool: fetch the next one's line now, so that the next allocation
+         * of this class does not wait for it. */
+        __builtin_prefetch(p->free_blocks, 1);
     } else {
         /* A used pool with no free block still has room past the bump. */
         b = (block *)p->bump;
