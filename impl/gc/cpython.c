@@ -430,6 +430,9 @@ const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void) {
     return strcmp(alloc_name, "pymalloc") == 0 ? "leak:libpython3.11\n" : "";
 }
+/* Said here once, not in a table on stderr after every run. */
+const char *__lsan_default_options(void);
+const char *__lsan_default_options(void) { return "print_suppressions=0"; }
 #endif
 
 /* ---- the heap ---- */
