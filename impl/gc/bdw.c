@@ -1,8 +1,8 @@
 /*
  * bdw: the Boehm-Demers-Weiser collector (Debian's libgc), not a
- * reimplementation. It brings its own allocator: containers come from
- * GC_MALLOC and are scanned, conservatively, slots and data alike; atoms
- * come from GC_MALLOC_ATOMIC and are never scanned. Stores are plain
+ * reimplementation. It brings its own allocator: containers are allocated
+ * as GC_MALLOC allocates, and scanned, conservatively, slots and data alike;
+ * atoms as GC_MALLOC_ATOMIC allocates, never scanned. Stores are plain
  * stores. The roots are what Boehm always scans (the C stack, registers,
  * static data) and heaplab's root stack, pushed by a push-other-roots hook
  * at every collection (the stack's slots live in a mapping of their own,
