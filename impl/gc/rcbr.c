@@ -26,20 +26,22 @@
  * Why nothing is missed. Between collections, every object that is
  * unreachable but not freed (a count above zero) is reachable from a
  * buffered one. A new reference never makes garbage; a reference taken away
- * (a store over a slot, root_set, root_pop, obj_set_pop over a slot, the
- * death of a referrer) decrements its target, which is then either still
- * referenced, and buffered, or freed, its own references taken away in
- * turn: whatever the removed reference led to is still led to from the
- * buffer. obj_set_pop into a dead object changes no count but only moves a
- * reference onto something the buffer already reaches. A collection takes
- * every buffered object as a root, so every unreachable object is in its
- * gray subgraph; an object of that subgraph with references from outside it
- * is held by a root slot or a live object (an unreachable outsider would be
- * reachable from the buffer, hence inside), so it and all it reaches are
- * live and turn black, and what stays white is exactly the garbage. The
- * buffer is then empty and no garbage is left: after every collection,
- * whatever `generation` it was asked for, only the reachable remain (verify
- * mode checks that).
+ * (a store over a slot, root_set, root_pop, the death of a referrer)
+ * decrements its target, which is then either still referenced, and
+ * buffered, or freed, its own references taken away in turn: whatever the
+ * removed reference led to is still led to from the buffer. obj_set_pop
+ * takes a root's reference away with no decrement (it moves it into a
+ * slot), so refcount.h reports its value to the same hook and it is
+ * buffered all the same: moved into its own slot, or into something only it
+ * reached, it would otherwise be a cycle no decrement ever saw. A collection
+ * takes every buffered object as a root, so every unreachable object is in
+ * its gray subgraph; an object of that subgraph with references from
+ * outside it is held by a root slot or a live object (an unreachable
+ * outsider would be reachable from the buffer, hence inside), so it and all
+ * it reaches are live and turn black, and what stays white is exactly the
+ * garbage. The buffer is then empty and no garbage is left: after every
+ * collection, whatever `generation` it was asked for, only the reachable
+ * remain (verify mode checks that).
  *
  * From PHP (Zend/zend_gc.c, since 7.3) and Nim (lib/system/orc.nim, ORC),
  * which both run this algorithm:
@@ -53,9 +55,10 @@
  *     list threaded through the holes), which, unlike Nim's swap with the
  *     last entry, touches no other object's header.
  *   - The white objects are gathered first and freed after the whole buffer
- *     is walked: the paper's CollectWhite frees as it goes, which leaves a
- *     later root's white child pointing at freed memory (Nim's comment: "a
- *     bug here!"); PHP and Nim both gather.
+ *     is walked: the paper's CollectWhite frees as it goes, and a later
+ *     root's CollectWhite then reads the colour of a white object the
+ *     earlier one freed (Nim's comment on it: "a bug here!"); PHP and Nim
+ *     both gather first.
  *   - Every traversal is iterative, with an explicit stack (PHP's gc_stack,
  *     Nim's traceStack): a ring of a million collects on a shallow C stack.
  *   - Increments do not colour an object black, as the paper's do: PHP and
@@ -72,26 +75,32 @@
  * scaled after each collection that found the buffer at it, as Nim does:
  * multiplied by threshold-factor (Nim: 1.5) when the collection freed less
  * than half of the containers it traversed, divided by it, down to
- * threshold0, when it freed half or more. PHP instead adds or takes away a
- * fixed 10,000 roots depending on whether a run freed 100 objects. This
- * uses Nim's rule because a collection's cost is what it traverses, not
- * what it buffered: one buffered root high in a live tree costs the whole
- * tree. Judging a run by the share of its traversal that was garbage
- * charges that cost; growing geometrically makes a phase that builds a
+ * threshold0, when it freed half or more. PHP instead adds 10,000 roots to
+ * it after a run that freed fewer than 100 objects, and takes 10,000 away
+ * (down to its default) after one that freed more. This uses Nim's rule
+ * because a collection's cost is what it traverses, not what it buffered:
+ * one buffered root high in a live tree costs the whole tree. Judging a run
+ * by the share of its traversal that was garbage charges that cost, where
+ * a fixed count of 100 cannot tell a run over a few hundred objects from
+ * one over millions; and growing geometrically makes a phase that builds a
  * large live structure (every node buffered, none garbage) cost a number of
- * collections logarithmic in its size, where PHP's fixed steps cost one
- * collection, each traversing the structure built so far, every 10,000 roots
- * more, and so time quadratic in it. Shrinking back by the same factor
- * returns to short pauses as soon as the garbage is cyclic again. Nim lets
- * the threshold fall to 16; here it stays at least threshold0, so that the
- * knob bounds how often collections run. threshold-factor=1 keeps the
- * threshold fixed; threshold0=0 (or collect_only_when_asked) collects only
- * when asked, or for room at the heap limit.
+ * collections logarithmic in its size and, if each traverses what was built
+ * so far, time linear in it, where PHP's fixed steps run one such
+ * collection every 10,000 roots more than the last, and their traversals
+ * add up to the structure's size to the power 1.5. Shrinking back by the
+ * same factor returns to short pauses as soon as the garbage is cyclic
+ * again. Nim starts at 128 and lets the threshold fall to 16; here
+ * threshold0 is PHP's 10,000 and a floor, so that the knob bounds how often
+ * collections run: on heaplab's workloads lower thresholds were no faster
+ * (at 128, rings ran 41,666 collections, each a pause, for the 500 that
+ * 10,000 runs). threshold-factor=1 keeps the threshold fixed; threshold0=0
+ * (or collect_only_when_asked) collects only when asked, or for room at the
+ * heap limit.
  *
  * What a store costs: rc's increment and decrement, and where the decrement
- * leaves a container's count above zero, a test of its header, then, once
- * per object until the next collection, an out-of-line append to the buffer
- * (or a hole's reuse). A container whose count falls to zero while buffered
+ * leaves a container's count above zero (or obj_set_pop moves a container),
+ * a test of its header, then, once per object until the next collection, an
+ * out-of-line append to the buffer (or a hole's reuse). A container whose count falls to zero while buffered
  * leaves its hole behind. The price is elsewhere: a collection traverses
  * everything its roots reach, live or not, and a workload that builds a
  * large live structure buffers most of its nodes (every new node's count
