@@ -264,7 +264,7 @@ static void ring_held_from_outside_survives_with_counts_intact(void **state) {
     heap_collect(h, -1);
     assert_int_equal(live_objects(h), N + 1);
     obj_set(h, root_get(h, holder), 0, NULL);
-    assert_int_equal(buffered(h), 1); /* only the first node was decremented, already collected once */
+    assert_int_equal(buffered(h), 1); /* the collection emptied the buffer; only the first node lost a reference since */
     heap_collect(h, 0);
     assert_int_equal(collected(h), N);
     assert_int_equal(live_objects(h), 1);
