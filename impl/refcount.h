@@ -14,8 +14,10 @@
  *   void *refcount_block_of(obj *o)              the block the allocator gave
  *   void refcount_freeing(heap *h, obj *o)      o is about to be freed (untrack it)
  *   void refcount_still_referenced(heap *h, obj *o)
- *                                                a decrement left o's count above zero
- *                                                (Bacon and Rajan's possible cycle root)
+ *                                                a decrement left o's count above zero, or
+ *                                                obj_set_pop moved a root's reference to o
+ *                                                into a slot (Bacon and Rajan's possible
+ *                                                cycle root)
  *
  * and this header defines the interface's store and root-stack operations.
  */
@@ -126,7 +128,13 @@ inline void obj_set_pop(heap *h, obj *o, uint32_t i) {
     root_stack *rs = &base_of(h)->roots;
     if (!rs->depth) root_stack_bad_index(rs, SIZE_MAX);
     obj *old = o->refs[i];
-    o->refs[i] = rs->slots[--rs->depth]; /* the root's count goes with it */
+    obj *value = rs->slots[--rs->depth];
+    o->refs[i] = value; /* the root's count goes with it */
+    /* No count changes, but the root's reference is gone: to a cycle
+     * collector it is a decrement that left the count above zero (moved into
+     * its own slot, or into an object only it reached, the value is now a
+     * cycle nothing else decremented). */
+    if (value) refcount_still_referenced(h, value);
     decref(h, old);
 }
 
