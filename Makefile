@@ -137,6 +137,8 @@ FUZZ_BUILD := build/fuzz
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iimpl
 FUZZ_SECONDS ?= 60
+# Built in one step, without dependency files: every header they may include.
+FUZZ_HEADERS := $(wildcard impl/*.h impl/gc/*.h impl/alloc/*.h tests/*.h)
 
 define variant
 $(BUILD)/bin/heaplab-$(1)+$(2): $(HARNESS_OBJS) $(call objects,$(call variant_sources,$(1),$(2))) $(IMPL_COMMON)
@@ -155,13 +157,13 @@ $(BUILD)/overhead/heaplab-$(1)+$(2)-nometrics: $(NO_METRICS_OBJS) $(call objects
 	@mkdir -p $$(@D)
 	$(CC) $(LDFLAGS) $$^ -o $$@ $(call variant_libs,$(1),$(2)) $(LDLIBS)
 
-$(BUILD)/tests/fuzz-replay-$(1)+$(2): tests/fuzz_heap.c $(call variant_sources,$(1),$(2)) $(wildcard impl/*.c)
+$(BUILD)/tests/fuzz-replay-$(1)+$(2): tests/fuzz_heap.c $(call variant_sources,$(1),$(2)) $(wildcard impl/*.c) $(FUZZ_HEADERS)
 	@mkdir -p $$(@D)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(GC_CFLAGS_$(1)) -DHEAPLAB_FUZZ_REPLAY $$^ -o $$@ $(call variant_libs,$(1),$(2)) $(LDLIBS)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(GC_CFLAGS_$(1)) -DHEAPLAB_FUZZ_REPLAY $$(filter %.c,$$^) -o $$@ $(call variant_libs,$(1),$(2)) $(LDLIBS)
 
-$(FUZZ_BUILD)/fuzz-$(1)+$(2): tests/fuzz_heap.c $(call variant_sources,$(1),$(2)) $(wildcard impl/*.c)
+$(FUZZ_BUILD)/fuzz-$(1)+$(2): tests/fuzz_heap.c $(call variant_sources,$(1),$(2)) $(wildcard impl/*.c) $(FUZZ_HEADERS)
 	@mkdir -p $$(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(GC_CFLAGS_$(1)) $$^ -o $$@ $(call variant_libs,$(1),$(2))
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(GC_CFLAGS_$(1)) $$(filter %.c,$$^) -o $$@ $(call variant_libs,$(1),$(2))
 
 $(BUILD)/bin/perf-$(1)+$(2): $(call objects,bench/perf.c) $(WORKLOAD_OBJS) $(call objects,$(call variant_sources,$(1),$(2))) $(IMPL_COMMON)
 	@mkdir -p $$(@D)
