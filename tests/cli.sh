@@ -3,6 +3,8 @@
 # status 2, nothing on stdout. And the out-of-memory path, from a heap limit
 # or from fault injection (--fail-after): exit 3, a message, the stats so far.
 set -uo pipefail
+# The checks' own figures, whatever the locale they are run in.
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 passed=0 failed=0
 
@@ -93,6 +95,13 @@ expect 2 "allocbench: --runs wants a number of runs from 1 to 9999, not '9999999
 expect 2 "allocbench: --runs needs a value" -- allocbench --runs
 expect 2 "allocbench: --seed wants a whole number" -- allocbench --seed x
 expect 2 "allocbench: unknown argument: --bogus" -- allocbench --bogus
+for option in --out= "--out ''" --from= --runs= --seed= --bin=; do
+  eval "set -- $option"
+  expect 2 "allocbench: ${option%%[= ]*} needs a value" -- allocbench "$@"
+done
+expect 2 "allocbench: --out: '/tmp' is a folder, not a file to write" -- allocbench --out /tmp
+expect 2 "allocbench: --seed wants a whole number below 10\^9, not '\+5'" -- allocbench --seed +5
+expect 2 "allocbench: --runs wants a number of runs from 1 to 9999, not ' 5'" -- allocbench --runs ' 5'
 expect 2 "--fail-after must be at least 1, not 0" -- run $v churn --fail-after 0
 expect 2 "--fail-after must be a whole number, not '-3'" -- run $v churn --fail-after=-3
 expect 2 "--fail-after given twice" -- run $v churn --fail-after 5 --fail-after 6
