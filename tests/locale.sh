@@ -32,7 +32,8 @@ done
 printf '%s\n' 'variants rc+malloc marksweep+malloc' 'workloads rings' 'size rings 2000' 'repetitions 2' \
   'hyperfine 2' 'heap-multipliers 1.5,2.25 1' >"$dir/tiny.sweep"
 ./heaplab sweep "$dir/tiny.sweep" --out "$dir/c" >"$dir/c.table" 2>"$dir/c.err"
-check "the sweep under C: exit 0 ($(tail -n 1 "$dir/c.err"))" test $? -eq 0
+status=$?
+check "the sweep under C: exit 0 ($status: $(tail -n 1 "$dir/c.err"))" test $status -eq 0
 
 # An allocbench result file, saved with --out: the table again from it.
 {
@@ -58,7 +59,8 @@ for locale in de_DE.UTF-8 tr_TR.UTF-8; do
   for harness in "./heaplab run marksweep+malloc" "${HEAPLAB_BUILD:-build}/bin/heaplab-marksweep+malloc"; do
     # shellcheck disable=SC2086 # $harness is a command and its arguments
     row=$(in_locale $harness rings --size=20000 --growth-factor=2.5 --json 2>"$dir/err")
-    check "$locale: $harness with --growth-factor=2.5: exit 0 ($(cat "$dir/err"))" test $? -eq 0
+    status=$?
+    check "$locale: $harness with --growth-factor=2.5: exit 0 ($status: $(cat "$dir/err"))" test $status -eq 0
     check "$locale: $harness: the summary's fractions have decimal points" grep -Eq '"mmu_10ms": 0\.[0-9]+,' <<<"$row"
     # shellcheck disable=SC2086
     csv=$(in_locale $harness rings --size=2000 2>/dev/null)
@@ -68,7 +70,8 @@ for locale in de_DE.UTF-8 tr_TR.UTF-8; do
 
   out=$dir/$locale
   in_locale ./heaplab sweep "$dir/tiny.sweep" --out "$out" >"$out.table" 2>"$out.err"
-  check "$locale: the sweep: exit 0 ($(tail -n 1 "$out.err"))" test $? -eq 0
+  status=$?
+  check "$locale: the sweep: exit 0 ($status: $(tail -n 1 "$out.err"))" test $status -eq 0
   # shellcheck disable=SC2016 # awk's own $fields
   check "$locale: hyperfine.csv: every variant timed, no time 0 ($(tail -n +2 "$out/hyperfine.csv" | tr '\n' ' '))" \
     awk -F, 'NR > 1 { n++; if (!($5 == 2 && $6 > 1000 && $8 > 1000 && $9 > 1000 && $10 >= $9)) bad = 1 } END { exit bad || n != 2 }' \
@@ -81,12 +84,14 @@ for locale in de_DE.UTF-8 tr_TR.UTF-8; do
   in_locale bench/sweep-table "$out" >"$dir/table.here" 2>&1
   check "$locale: the table of one folder is the same as under C" cmp -s "$dir/table.c" "$dir/table.here"
   in_locale ./heaplab sweep --check "$dir/tiny.sweep" >/dev/null 2>"$dir/err"
-  check "$locale: sweep --check reads 1.5 and 2.25 ($(cat "$dir/err"))" test $? -eq 0
+  status=$?
+  check "$locale: sweep --check reads 1.5 and 2.25 ($(cat "$dir/err"))" test $status -eq 0
 
   # plot: the same page as under C, but for the time it was written.
   ./heaplab plot "$out" >/dev/null 2>"$dir/err" && grep -v 'Page written' "$out/index.html" >"$dir/page.c"
   in_locale ./heaplab plot "$out" >/dev/null 2>"$dir/err"
-  check "$locale: plot: exit 0 ($(cat "$dir/err"))" test $? -eq 0
+  status=$?
+  check "$locale: plot: exit 0 ($status: $(cat "$dir/err"))" test $status -eq 0
   check "$locale: plot: the page is the one drawn under C" cmp -s "$dir/page.c" <(grep -v 'Page written' "$out/index.html")
   check "$locale: plot: the page's figures have decimal points" only_decimal_points "$out/index.html"
 
