@@ -73,6 +73,20 @@ check "the plots all there (24), the page, no staging folders left" \
   test "$(find "$plotted/plots" -type f | wc -l)" -eq 24 -a -s "$plotted/index.html" -a \
   -z "$(find "$plotted" -maxdepth 1 -name '.plot-*')"
 
+# --- three comparisons into one folder at once: each whole, none fails
+for who in a b c; do
+  { ./heaplab compare "$dir/two-1" "$dir/two-2" --out "$dir/compared" >"$dir/$who.out" 2>"$dir/$who.err"
+    echo $? >"$dir/$who.status"; } &
+done
+wait
+for who in a b c; do
+  check "compare $who of three at once: compared, nothing on stderr ($(cat "$dir/$who.status"): $(head -c 300 "$dir/$who.err"))" \
+    test "$(cat "$dir/$who.status")" -le 1 -a ! -s "$dir/$who.err"
+done
+check "the comparison whole, nothing left aside" \
+  test "$(ls "$dir/compared" | tr '\n' ' ')" = "compare.csv compare.png compare.svg compare.txt " -a \
+  -z "$(find "$dir" -maxdepth 1 -name '.compare*')"
+
 # --- several ./heaplab commands at once in a fresh clone (one collector,
 # one allocator, as tests/paths.sh makes it), each building on first use
 clone=$dir/clone

@@ -108,4 +108,14 @@ for locale in de_DE.UTF-8 tr_TR.UTF-8; do
   check "$locale: allocbench --from: figures with decimal points" only_decimal_points "$dir/allocbench.here"
 done
 
+# A locale this machine lacks (none is made for de_AT here): bash would say
+# so in a line of its own before the first of heaplab's; nothing but that
+# one line is printed.
+for command in "run nosuch rings" "plot" "sweep --check $dir/nosuch.sweep" "compare $dir/nosuch $dir/c"; do
+  # shellcheck disable=SC2086 # the command's words
+  LC_ALL=de_AT.UTF-8 ./heaplab $command >/dev/null 2>"$dir/err"
+  check "under a locale not there, '$command' refused in one line ($(head -n 2 "$dir/err" | tr '\n' '|'))" \
+    test "$(wc -l <"$dir/err")" -eq 1 -a -n "$(grep '^heaplab: ' "$dir/err")"
+done
+
 checks_done
