@@ -84,7 +84,7 @@ for who in a b c; do
     test "$(cat "$dir/$who.status")" -le 1 -a ! -s "$dir/$who.err"
 done
 check "the comparison whole, nothing left aside" \
-  test "$(ls "$dir/compared" | tr '\n' ' ')" = "compare.csv compare.png compare.svg compare.txt " -a \
+  test "$(cd "$dir/compared" && printf '%s ' *)" = "compare.csv compare.png compare.svg compare.txt " -a \
   -z "$(find "$dir" -maxdepth 1 -name '.compare*')"
 
 # --- several ./heaplab commands at once in a fresh clone (one collector,

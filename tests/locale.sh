@@ -61,6 +61,7 @@ for locale in de_DE.UTF-8 tr_TR.UTF-8; do
     row=$(in_locale $harness rings --size=20000 --growth-factor=2.5 --json 2>"$dir/err")
     status=$?
     check "$locale: $harness with --growth-factor=2.5: exit 0 ($status: $(cat "$dir/err"))" test $status -eq 0
+    # shellcheck disable=SC2016 # the inner script's own $1
     check "$locale: $harness: the summary's fractions are decimal, no comma in a figure" \
       bash -c 'grep -Eq "\"mmu_10ms\": (0|1|0\.[0-9]+)," <<<"$1" && ! grep -Eq "\": -?[0-9]+,[0-9]" <<<"$1"' _ "$row"
     # shellcheck disable=SC2086
