@@ -44,6 +44,9 @@ out=$dir/busy
 ./heaplab sweep "$dir/long.sweep" --out "$out" >/dev/null 2>&1 &
 sweep=$!
 for _ in $(seq 3000); do [ "$({ wc -l <"$out/runs.csv"; } 2>/dev/null || echo 0)" -ge 2 ] && break; sleep 0.02; done
+# Held still while the others try (it keeps its lock), so that it cannot
+# end first however busy the machine is.
+kill -STOP $sweep
 plan=$(md5sum <"$out/plan")
 ./heaplab sweep --resume "$out" >/dev/null 2>"$dir/err"
 echo $? >"$dir/status"
@@ -52,6 +55,7 @@ check "--resume while the sweep runs: refused in one line, exit 2 ($(cat "$dir/e
 echo $? >"$dir/status"
 check "a new sweep into it while it runs: refused in one line, exit 2 ($(cat "$dir/err"))" refused_as_second "$dir/status" "$dir/err"
 check "  ... the plan untouched" test "$(md5sum <"$out/plan")" = "$plan"
+kill -CONT $sweep
 wait $sweep
 status=$?
 check "the sweep itself went on to the end, exit 0 ($status)" test $status -eq 0
