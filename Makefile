@@ -90,14 +90,22 @@ TOOLS := $(BUILD)/tools/heaplab-compare
 
 all: $(BINARIES) $(TOOLS)
 
+# A generated file replaced only when its text changes (so that what
+# depends on it is not rebuilt for nothing): the recipe's text goes to a
+# temporary file named after the shell's process, so that two makes started
+# together in one build folder never write or move each other's.
+# $(call replace_if_changed,COMMAND) in a recipe, as its only line ($(comma)
+# for a comma in COMMAND).
+comma := ,
+replace_if_changed = tmp=$@.tmp.$$$$; { $(1); } > $$tmp && { cmp -s $$tmp $@ && rm -f $$tmp || mv -f $$tmp $@; } || { rm -f $$tmp; false; }
+
 # The compiler and flags this folder is built with, rewritten only when they
 # change: objects depend on it, so building a folder in another MODE rebuilds
 # it whole instead of linking objects of two modes together.
 FLAGS_STAMP := $(BUILD)/gen/flags
 $(FLAGS_STAMP): FORCE
 	@mkdir -p $(@D)
-	@echo '$(CC) $(subst ','\'',$(CFLAGS))' > $@.tmp
-	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+	@$(call replace_if_changed,echo '$(CC) $(subst ','\'',$(CFLAGS))')
 
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
@@ -111,12 +119,11 @@ $(BUILD)/obj/harness/main-nometrics.o: harness/main.c $(FLAGS_STAMP)
 # The workload registry, rewritten only when the set of workloads changes.
 $(BUILD)/gen/workloads.c: FORCE
 	@mkdir -p $(@D)
-	@{ echo '#include "workload.h"'; \
+	@$(call replace_if_changed,echo '#include "workload.h"'; \
 	   for w in $(WORKLOADS); do echo "extern const workload workload_$$w;"; done; \
 	   echo 'const workload *const all_workloads[] = {'; \
-	   for w in $(WORKLOADS); do echo "    &workload_$$w,"; done; \
-	   echo '    0,'; echo '};'; } > $@.tmp
-	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+	   for w in $(WORKLOADS); do echo "    &workload_$$w$(comma)"; done; \
+	   echo '    0$(comma)'; echo '};')
 $(BUILD)/obj/gen/workloads.o: $(BUILD)/gen/workloads.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -125,8 +132,7 @@ $(BUILD)/obj/gen/workloads.o: $(BUILD)/gen/workloads.c $(FLAGS_STAMP)
 # rewritten only when that changes.
 $(BUILD)/gen/buildinfo.c: FORCE
 	@mkdir -p $(@D)
-	@scripts/buildinfo '$(CC)' '$(subst ','\'',$(filter-out -MMD -MP,$(CFLAGS)))' > $@.tmp
-	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+	@$(call replace_if_changed,scripts/buildinfo '$(CC)' '$(subst ','\'',$(filter-out -MMD -MP,$(CFLAGS)))')
 $(BUILD)/obj/gen/buildinfo.o: $(BUILD)/gen/buildinfo.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@

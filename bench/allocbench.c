@@ -174,10 +174,11 @@ int main(int argc, char **argv) {
         if (strcmp(argv[i], "--seed") == 0 || strncmp(argv[i], "--seed=", 7) == 0) {
             const char *text = argv[i][6] == '=' ? argv[i] + 7 : (i + 1 < argc ? argv[++i] : NULL);
             if (!text) usage_error("--seed needs a value", "");
+            /* Decimal digits only, as every number heaplab reads (no sign, blanks or hex). */
             char *end;
             errno = 0;
             seed = strtoull(text, &end, 10);
-            if (errno || end == text || *end || text[0] == '-') usage_error("bad seed: ", text);
+            if (errno || !*text || strspn(text, "0123456789") != strlen(text)) usage_error("bad seed: ", text);
         } else if (argv[i][0] == '-') {
             usage_error("unknown option: ", argv[i]);
         } else if (pattern) {

@@ -18,9 +18,17 @@
  * or written until both folders have been read whole and found good.
  *
  * Exit status: 0 compared; 1 compared, with mismatches called out; 2 bad
- * input (one line on stderr, nothing on stdout, nothing written).
+ * input (one line on stderr, nothing on stdout, nothing written); 3 the
+ * output could not be written (one line naming the file and why).
+ *
+ * Numbers are read in the C locale whatever the process's: a metric value
+ * is a decimal number (an exponent allowed: other programs write 1e+06),
+ * finite, at least 0. One too small for a double (below about 4.9e-324)
+ * reads as 0, as the nearest double; one too large for it is out of range.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -31,6 +39,7 @@
 #include <stdnoreturn.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "rng.h"
 
@@ -43,14 +52,36 @@
 /* ------------------------------------------------------------------------
  * Failing. Every problem with the input is one line and exit status 2. */
 
+/* The message, "heaplab: compare: " first, as one line on stderr: control
+ * characters (from a folder's name, a file's text) shown as '?'. */
+static void say(const char *format, va_list args) {
+    char line[4096];
+    vsnprintf(line, sizeof line, format, args);
+    for (unsigned char *p = (unsigned char *)line; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) *p = '?';
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            *p = '?';
+            memmove(p + 1, p + 2, strlen((char *)p + 2) + 1);
+        }
+    }
+    fprintf(stderr, "heaplab: compare: %s\n", line);
+}
+
 static noreturn void bad_input(const char *format, ...) {
     va_list args;
     va_start(args, format);
-    fputs("heaplab: compare: ", stderr);
-    vfprintf(stderr, format, args);
-    fputc('\n', stderr);
+    say(format, args);
     va_end(args);
     exit(2);
+}
+
+/* The output cannot be written (a full disk, a folder that went away). */
+static noreturn void cannot_write(const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    say(format, args);
+    va_end(args);
+    exit(3);
 }
 
 /* ------------------------------------------------------------------------
@@ -125,14 +156,20 @@ static void string_set_add(string_set *set, const char *item) {
 
 /* The whole file, NUL-terminated: as much of it as there is when it is
  * opened (a sweep may be appending to it). NULL, errno set, if it cannot be
- * read; NULL with errno EINVAL if it is not a regular file. */
+ * read; NULL with errno EINVAL if it is not a regular file. Opened without
+ * waiting: a FIFO there would otherwise hang the opening. */
 static char *read_file(const char *path, size_t *length) {
-    FILE *file = fopen(path, "rb");
-    if (!file) return NULL;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return NULL;
     struct stat status;
-    if (fstat(fileno(file), &status) != 0 || !S_ISREG(status.st_mode)) {
-        fclose(file);
+    if (fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+        close(fd);
         errno = EINVAL;
+        return NULL;
+    }
+    FILE *file = fdopen(fd, "rb");
+    if (!file) {
+        close(fd);
         return NULL;
     }
     if (status.st_size > LARGEST_FILE) bad_input("%s is larger than 1 GiB", path);
@@ -378,7 +415,16 @@ static int compare_doubles(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* The metric's value: a finite number, not negative, nothing else. */
+/* strtod in the C locale, whatever the process's. */
+static double c_strtod(const char *text, char **end) {
+    static locale_t c_locale;
+    if (!c_locale) c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    return c_locale ? strtod_l(text, end, c_locale) : strtod(text, end);
+}
+
+/* The metric's value: a finite number, not negative, nothing else. A
+ * number below the smallest double (4.9e-324) is read as the nearest, 0 or
+ * that; beyond the largest (about 1.8e308) it is out of range. */
 static double parse_value(const char *path, size_t line, const char *metric, const char *text) {
     if (!*text) bad_input("%s:%zu: %s is empty in a run whose outcome is ok", path, line, metric);
     const char *shown = printable(text);
@@ -386,9 +432,9 @@ static double parse_value(const char *path, size_t line, const char *metric, con
         bad_input("%s:%zu: %s '%s' is not a number", path, line, metric, shown);
     char *end;
     errno = 0;
-    double value = strtod(text, &end);
+    double value = c_strtod(text, &end);
     if (end == text || *end) bad_input("%s:%zu: %s '%s' is not a number", path, line, metric, shown);
-    if (!isfinite(value) || errno == ERANGE) bad_input("%s:%zu: %s '%s' is out of range", path, line, metric, shown);
+    if (!isfinite(value)) bad_input("%s:%zu: %s '%s' is out of range", path, line, metric, shown);
     if (value < 0) bad_input("%s:%zu: %s '%s' is negative", path, line, metric, shown);
     return value;
 }
@@ -513,8 +559,11 @@ static void read_result_set(result_set *set, const char *metric) {
 /* ------------------------------------------------------------------------
  * Statistics. */
 
+/* Halfway between two values, without overflowing near the largest double. */
+static double midpoint(double low, double high) { return low + (high - low) / 2; }
+
 static double median_of_sorted(const double *values, size_t n) {
-    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    return n % 2 ? values[n / 2] : midpoint(values[n / 2 - 1], values[n / 2]);
 }
 
 /* The median of n draws with replacement from sorted values: count how
@@ -527,7 +576,7 @@ static double resampled_median(const double *sorted, size_t n, uint32_t *counts,
     for (size_t i = 0; i < n; i++) {
         if (!counts[i]) continue;
         if (seen <= low_rank && low_rank < seen + counts[i]) low = sorted[i];
-        if (seen <= high_rank && high_rank < seen + counts[i]) return (low + sorted[i]) / 2;
+        if (seen <= high_rank && high_rank < seen + counts[i]) return midpoint(low, sorted[i]);
         seen += counts[i];
     }
     return low;
@@ -577,8 +626,12 @@ static void compare_config(comparison *c, const char *metric, uint64_t seed, con
         c->note = "median A is 0: no ratio";
         return;
     }
-    c->has_ratio = true;
     c->ratio = c->median_b / c->median_a;
+    if (!isfinite(c->ratio)) {
+        c->note = "ratio beyond the largest number: no ratio";
+        return;
+    }
+    c->has_ratio = true;
     if (a->nvalues < 2 || b->nvalues < 2) {
         c->note = a->nvalues < 2 && b->nvalues < 2 ? "1 run each: no interval"
                   : a->nvalues < 2                  ? "1 run in A: no interval"
@@ -610,6 +663,10 @@ static void compare_config(comparison *c, const char *metric, uint64_t seed, con
         /* Percentiles by nearest rank. */
         c->low = ratios[(size_t)ceil(0.025 * RESAMPLES) - 1];
         c->high = ratios[(size_t)ceil(0.975 * RESAMPLES) - 1];
+        if (!isfinite(c->high)) {
+            c->note = "interval beyond the largest number: no interval";
+            return;
+        }
         c->has_interval = true;
         if (c->low > 1) c->mark = timing ? "slower" : "higher";
         if (c->high < 1) c->mark = timing ? "faster" : "lower";
@@ -890,7 +947,7 @@ static void write_csv_field(FILE *out, const char *text, bool last) {
 static const char *number_or_empty(bool present, double value) {
     if (!present) return "";
     char *text = format_string("%.15g", value);
-    return strtod(text, NULL) == value ? text : format_string("%.17g", value);
+    return c_strtod(text, NULL) == value ? text : format_string("%.17g", value);
 }
 
 static void write_csv(FILE *out, const comparisons *all, const char *metric) {
@@ -1045,9 +1102,9 @@ static void write_report(FILE *out, const result_set *a, const result_set *b, co
 static void write_file(const char *dir, const char *name, const char *contents, size_t length) {
     char *path = format_string("%s/%s", dir, name);
     FILE *file = fopen(path, "wb");
-    if (!file) bad_input("cannot write %s: %s", path, strerror(errno));
+    if (!file) cannot_write("cannot write %s: %s", path, strerror(errno));
     fwrite(contents, 1, length, file);
-    if (ferror(file) | (fclose(file) != 0)) bad_input("cannot write %s: %s", path, strerror(errno));
+    if (ferror(file) | (fclose(file) != 0)) cannot_write("cannot write %s: %s", path, strerror(errno ? errno : EIO));
 }
 
 /* The whole of an in-memory stream's text. */

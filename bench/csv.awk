@@ -5,6 +5,9 @@
 # Splits a row into out[1..n]; returns n. Sets csv_quote_left_open when the
 # row ends inside a quoted field (a damaged row, for readers that care).
 function split_csv(line, out,    n, i, c, field, quoted) {
+  csv_quote_left_open = 0
+  # Most rows quote nothing: split whole, not a character at a time.
+  if (index(line, "\"") == 0) return split(line, out, ",")
   n = 0; field = ""; quoted = 0
   for (i = 1; i <= length(line); i++) {
     c = substr(line, i, 1)

@@ -11,26 +11,39 @@
 # such command is named on stderr. A file that does not read as hyperfine's
 # JSON: a line on stderr, exit status 1.
 
-{ text = text $0 "\n" }
+# Token by token, a line at a time: no JSON token holds a line end (one in
+# a string is written \n), so none spans two lines.
+BEGIN { depth = 0; results = 0; bad = ""; offset = 0 }
+{
+  text = $0; at = 1; text_length = length(text)
+  while (bad == "" && next_token()) take(token, kind)
+  offset += text_length + 1
+}
 
 END {
-  at = 1; depth = 0; results = 0; bad = ""
-  while (bad == "" && next_token()) take(token, kind)
   if (bad == "" && depth != 0) bad = "it ends early"
   if (bad == "" && results == 0) bad = "it holds no results"
   if (bad != "") { printf "heaplab: %s is not hyperfine's JSON: %s\n", FILENAME, bad > "/dev/stderr"; exit 1 }
 }
 
 # The next token into `token` and `kind` (punctuation, string, scalar);
-# false at the end of the text.
-function next_token(    rest) {
-  while (at <= length(text) && substr(text, at, 1) ~ /[ \t\r\n]/) at++
-  if (at > length(text)) return 0
-  rest = substr(text, at)
-  if (match(rest, /^[][{}:,]/)) { kind = "punct"; token = substr(rest, 1, 1) }
-  else if (match(rest, /^"([^"\\]|\\.)*"/)) { kind = "string"; token = unescape(substr(rest, 2, RLENGTH - 2)) }
-  else if (match(rest, /^(-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|true|false|null)/)) { kind = "scalar"; token = substr(rest, 1, RLENGTH) }
-  else { bad = "unexpected text at byte " at; return 0 }
+# false at the end of the line. Each token is matched in a window of the
+# line from `at` (doubled until it holds the token, or the rest): copying
+# the whole rest for every token would take quadratic time on a long line,
+# and hyperfine's JSON holds a number for every run.
+function next_token(    rest, window, found) {
+  while (at <= text_length && substr(text, at, 1) ~ /[ \t\r\n]/) at++
+  if (at > text_length) return 0
+  for (window = 256; ; window *= 2) {
+    rest = substr(text, at, window)
+    if (match(rest, /^[][{}:,]/)) { kind = "punct"; token = substr(rest, 1, 1); found = 1 }
+    else if (match(rest, /^"([^"\\]|\\.)*"/)) { kind = "string"; token = unescape(substr(rest, 2, RLENGTH - 2)); found = 1 }
+    else if (match(rest, /^(-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|true|false|null)/)) { kind = "scalar"; token = substr(rest, 1, RLENGTH); found = 1 }
+    else found = 0
+    # A match that reaches the window's end may go on past it: look again.
+    if ((found && RLENGTH < length(rest)) || at + window > text_length) break
+  }
+  if (!found) { bad = "unexpected text at byte " offset + at; return 0 }
   at += RLENGTH
   return 1
 }

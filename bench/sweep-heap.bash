@@ -69,7 +69,7 @@ heap_starting_points() {
 heap_run() { # seconds limit variant workload size seed combo options
   # shellcheck disable=SC2046,SC2086 # parameters and options are blank-separated
   timeout -k 10 "$1" "$bin/heaplab-$3" "$4" --size="$5" --seed="$6" $(combo_args "$7") $8 --heap-limit="$2" \
-    >"$work/heap.out" 2>"$work/heap.err" &
+    >"$work/heap.out" 2>"$work/heap.err" 8<&- &
   wait $!
   local status=$?
   [ "$interrupted" -eq 0 ] || return 255

@@ -79,7 +79,7 @@ hyperfine_configuration() { # name workload size seed combo params [variant opti
   limit=$((timeout_seconds * (hyperfine_runs + hyperfine_warmup) * variants + 10))
   rm -f -- "$json.tmp" "$dir/hyperfine/$name.error"
   timeout -k 10 "$limit" hyperfine -N -i --style none --warmup "$hyperfine_warmup" --runs "$hyperfine_runs" \
-    --export-json "$json.tmp" "${commands[@]}" >/dev/null 2>"$work/hyperfine.err" &
+    --export-json "$json.tmp" "${commands[@]}" >/dev/null 2>"$work/hyperfine.err" 8<&- &
   wait $!
   status=$?
   [ "$interrupted" -eq 0 ] || { rm -f -- "$json.tmp"; return 2; }

@@ -2,7 +2,7 @@
 # CSV rows as bench/sweep writes them (sourced by it): fields quoted when
 # they must be, rows appended whole or not at all, a torn last row dropped.
 # A results folder can fill up or turn read-only in the middle of a sweep;
-# whatever happens, every file keeps only whole rows.
+# whatever happens, every file keeps only whole rows. Needs bench/printable.bash.
 
 # A CSV field: quoted when it holds a comma, a quote or blanks at its ends.
 csv_field() {
@@ -33,7 +33,7 @@ last_line() { # file
 # The one line that says a file cannot be written, and why; with
 # $write_failure_hint after it (how to go on, once the caller knows).
 cannot_write() { # file tool's-message
-  echo "heaplab: cannot write $1: $(failure_reason "$2")${write_failure_hint:-}" >&2
+  echo "heaplab: $(printable "cannot write $1: $(failure_reason "$2")${write_failure_hint:-}")" >&2
 }
 
 # Appends one row to a CSV file under a lock (so that parallel runs never

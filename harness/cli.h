@@ -28,6 +28,13 @@ typedef struct run_options {
 
 /* Reports a bad-input error in one line and exits with status 2. */
 _Noreturn void cli_fail(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* "heaplab: " and the message on stderr, one line (control characters shown as '?'). */
+void cli_message(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* Control characters in text replaced, in place, so that it prints as one line. */
+void cli_printable(char *text);
+/* Whether text is a number as the command line writes one: decimal digits,
+ * with a leading '-' if `negative`, a '.' and more digits if `fraction`. */
+bool cli_is_decimal(const char *text, bool negative, bool fraction);
 
 /* Parses a whole decimal number in [min, max], or fails naming `what`. */
 uint64_t cli_parse_count(const char *text, const char *what, uint64_t min, uint64_t max);

@@ -3,6 +3,7 @@
  * in this process and prints a one-row summary.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,8 @@
 
 /* An output file: a regular file is written to a temporary name and
  * renamed over `target` when whole; anything else (a character device such
- * as /dev/null, a FIFO, /dev/stdout) is written through, as a shell's
- * redirection would. */
+ * as /dev/null, a FIFO, /dev/stdout, a symbolic link to nothing yet) is
+ * written through, as a shell's redirection would. */
 typedef struct pending_file {
     const char *path; /* NULL: not asked for */
     FILE *file;
@@ -49,6 +50,35 @@ typedef struct run {
     uint64_t wall_ns, cpu_ns; /* without the reachability passes' time */
     uint64_t reached_objects; /* by the last reachability pass */
 } run;
+
+/* The absolute path a file not there yet would have: its folder resolved
+ * (links and all), then its name, through a symbolic link to nothing as
+ * opening it would go; false if the folder is not there. */
+static bool where_it_would_be(const char *path, char out[PATH_MAX]) {
+    char current[PATH_MAX];
+    if ((size_t)snprintf(current, sizeof current, "%s", path) >= sizeof current) return false;
+    for (int links = 0; links < 40; links++) {
+        char folder[PATH_MAX], resolved[PATH_MAX];
+        const char *slash = strrchr(current, '/');
+        const char *name = slash ? slash + 1 : current;
+        if (!slash) strcpy(folder, ".");
+        else if (slash == current) strcpy(folder, "/");
+        else {
+            memcpy(folder, current, (size_t)(slash - current));
+            folder[slash - current] = '\0';
+        }
+        if (!realpath(folder, resolved)) return false;
+        if ((size_t)snprintf(out, PATH_MAX, "%s/%s", resolved, name) >= PATH_MAX) return false;
+        char target[PATH_MAX];
+        ssize_t length = readlink(out, target, sizeof target - 1);
+        if (length < 0) return true; /* not a link: here it would be */
+        target[length] = '\0';
+        int written = target[0] == '/' ? snprintf(current, sizeof current, "%s", target)
+                                       : snprintf(current, sizeof current, "%s/%s", resolved, target);
+        if (written < 0 || (size_t)written >= sizeof current) return false;
+    }
+    return false;
+}
 
 /* Output files are written under a temporary name and renamed into place
  * only when complete, so a failed run leaves no half-written file. A path
@@ -80,19 +110,47 @@ static FILE *open_pending(pending_file *p, const char **why) {
          * written through even when they lead to a file. */
         p->through = !S_ISREG(st.st_mode) || strncmp(p->path, "/dev/", 5) == 0 || strncmp(p->path, "/proc/", 6) == 0;
     }
-    if (p->through) return fopen(p->path, "w");
-    /* A symbolic link stays one: the file it names is replaced. */
+    /* A symbolic link stays one: the file it names is replaced, or made
+     * through it when it names nothing yet. */
     struct stat link;
     const char *target = p->path;
     char resolved[PATH_MAX];
-    if (lstat(p->path, &link) == 0 && S_ISLNK(link.st_mode) && realpath(p->path, resolved)) target = resolved;
+    if (!p->through && lstat(p->path, &link) == 0 && S_ISLNK(link.st_mode)) {
+        if (realpath(p->path, resolved)) target = resolved;
+        else p->through = true;
+    }
+    if (p->through) return fopen(p->path, "w");
     if ((size_t)snprintf(p->target, sizeof p->target, "%s", target) >= sizeof p->target ||
         (size_t)snprintf(p->temporary, sizeof p->temporary, "%s.tmp.%ld", p->target, (long)getpid()) >=
             sizeof p->temporary) {
         *why = "the file name is too long";
         return NULL;
     }
-    return fopen(p->temporary, "w");
+    /* A new file of our own: never through whatever (a link, a FIFO) sits
+     * under the temporary name; a leftover of a killed run goes. */
+    int fd = open(p->temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == EEXIST && unlink(p->temporary) == 0)
+        fd = open(p->temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0) return NULL;
+    FILE *file = fdopen(fd, "w");
+    if (!file) {
+        int error = errno;
+        close(fd);
+        unlink(p->temporary);
+        errno = error;
+    }
+    return file;
+}
+
+/* Whether two output paths lead to one file: the same file if it is there
+ * (a hard or symbolic link, /dev/stdout and /proc/self/fd/1), else the same
+ * name in the same folder. */
+static bool same_file(const char *a, const char *b) {
+    if (strcmp(a, b) == 0) return true;
+    struct stat x, y;
+    if (stat(a, &x) == 0 && stat(b, &y) == 0) return x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+    char resolved_a[PATH_MAX], resolved_b[PATH_MAX];
+    return where_it_would_be(a, resolved_a) && where_it_would_be(b, resolved_b) && strcmp(resolved_a, resolved_b) == 0;
 }
 
 static bool finish_pending(pending_file *p, bool written) {
@@ -100,7 +158,7 @@ static bool finish_pending(pending_file *p, bool written) {
     if (!p->shared && fclose(p->file) != 0) ok = false;
     if (ok && !p->through && rename(p->temporary, p->target) != 0) ok = false;
     if (!ok) {
-        fprintf(stderr, "heaplab: could not write '%s': %s\n", p->path, strerror(errno ? errno : EIO));
+        cli_message("could not write '%s': %s", p->path, strerror(errno ? errno : EIO));
         if (!p->through) unlink(p->temporary);
     }
     return ok;
@@ -109,8 +167,9 @@ static bool finish_pending(pending_file *p, bool written) {
 /* Both curves' files, before the run: a refusal of either leaves neither's
  * temporary file behind. */
 static void open_outputs(run *r, const char *series_path, const char *mmu_path) {
-    if (series_path && mmu_path && strcmp(series_path, mmu_path) == 0)
-        cli_fail("--series and --mmu name the same file, '%s'", series_path);
+    if (series_path && mmu_path && same_file(series_path, mmu_path))
+        cli_fail("--series and --mmu name the same file, '%s' and '%s': both curves would be mixed in one",
+                 series_path, mmu_path);
     pending_file *files[] = {&r->series, &r->mmu};
     const char *paths[] = {series_path, mmu_path};
     for (int i = 0; i < 2; i++) {
@@ -158,7 +217,7 @@ static bool measure_garbage(void *data, uint64_t *objects, uint64_t *bytes) {
     reachable_counts reached;
     if (!reachable_count(r->heap, stats.live_objects, r->reached_objects, &reached)) {
         static bool told;
-        if (!told) fprintf(stderr, "heaplab: no memory for a reachability pass: garbage left unmeasured\n");
+        if (!told) cli_message("no memory for a reachability pass: garbage left unmeasured");
         told = true;
         return false;
     }

@@ -1,4 +1,4 @@
-# Reading the result files (with bench/csv.awk): CSV with quoted fields, columns found by their
+# Reading the result files (with bench/csv.awk and bench/sort.awk): CSV with quoted fields, columns found by their
 # header names (columns come and go between versions of the harness), and
 # numbers that are checked before they are used.
 
@@ -41,22 +41,24 @@ function field(fields, columns, name) {
   return (name in columns) ? fields[columns[name]] : ""
 }
 
-# A finite decimal number (no NaN, no inf, nothing else).
+# A decimal number (no NaN, no inf, nothing else) within what the plots can
+# scale: at most 1e300 either way (1e400 reads as inf, and a figure near the
+# largest double overflows once a margin is added to its axis).
 function is_number(text) {
+  return is_numeral(text) && in_range(text + 0)
+}
+function is_numeral(text) {
   return text ~ /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/
 }
-
-# Sorts list[1..n] as numbers, ascending (insertion sort: lists are short).
-function sort_numbers(list, n,    i, j, t) {
-  for (i = 2; i <= n; i++)
-    for (j = i; j > 1 && list[j] + 0 < list[j - 1] + 0; j--) { t = list[j]; list[j] = list[j - 1]; list[j - 1] = t }
+function in_range(value) {
+  return value == value && value <= 1e300 && value >= -1e300
 }
+
+# Sorts list[1..n] as numbers, ascending (bench/sort.awk: O(n log n)).
+function sort_numbers(list, n,    unused) { sort_list(list, n, "n", unused, 0) }
 
 # Sorts list[1..n] as strings, ascending (the C locale's byte order).
-function sort_strings(list, n,    i, j, t) {
-  for (i = 2; i <= n; i++)
-    for (j = i; j > 1 && list[j] "" < list[j - 1] ""; j--) { t = list[j]; list[j] = list[j - 1]; list[j - 1] = t }
-}
+function sort_strings(list, n,    unused) { sort_list(list, n, "s", unused, 0) }
 
 # The median of sorted list[1..n] (n > 0).
 function median_of_sorted(list, n,    half) {

@@ -2,15 +2,18 @@
 # configuration (workload, size, parameters; seeds pooled) and variant the
 # figures of the report's summary, a data file per plot, and the gnuplot
 # commands that draw each plot as PNG and SVG, dealt out to `shards` command
-# files so that several gnuplots can share the work. Needs bench/csv.awk and
-# csv.awk (and report.awk, which writes the page from what is gathered here).
+# files so that several gnuplots can share the work. Needs bench/csv.awk,
+# bench/sort.awk and csv.awk (and report.awk, which writes the page from what
+# is gathered here).
 #
-#   PLOT_RESULTS=DIR PLOT_WORK=TMP PLOT_OUT=STAGED_PLOTS PLOT_PAGE=STAGED_INDEX
-#   PLOT_SCRIPTS=PLOTS_DIR PLOT_SWEEP_NAME=NAME awk -f bench/csv.awk -f csv.awk -f prepare.awk
+#   PLOT_RESULTS=DIR PLOT_WORK=TMP PLOT_PAGE=STAGED_INDEX PLOT_SWEEP_NAME=NAME
+#       awk -f bench/csv.awk -f bench/sort.awk -f csv.awk -f prepare.awk
 #       -f report.awk -v shards=N -v has_mmu=0|1 -v now=DATE
 #       -v runs_lines=N -v hyperfine_lines=N -v heap_lines=N
 #
-# Every plot's name goes into TMP/plots.list.
+# The data go to TMP/data/, the command files to TMP/shard*.gp, run by
+# gnuplot in TMP, where TMP/scripts leads to plots/ and TMP/out to the staged
+# plots folder. Every plot's name goes into TMP/plots.list.
 # *_lines are each file's newline-terminated lines: a last line without one
 # was torn by an interrupted writer and is ignored. A runs.csv that is damaged
 # (a row with another number of fields than the header, or without a variant
@@ -18,8 +21,8 @@
 # one line on stderr, "heaplab: plot: FILE:LINE: ...", and exit status 2.
 
 BEGIN {
-  results = ENVIRON["PLOT_RESULTS"]; work = ENVIRON["PLOT_WORK"]; out = ENVIRON["PLOT_OUT"]
-  page = ENVIRON["PLOT_PAGE"]; plots = ENVIRON["PLOT_SCRIPTS"]; sweep_name = ENVIRON["PLOT_SWEEP_NAME"]
+  results = ENVIRON["PLOT_RESULTS"]; work = ENVIRON["PLOT_WORK"]
+  page = ENVIRON["PLOT_PAGE"]; sweep_name = ENVIRON["PLOT_SWEEP_NAME"]
   required = "run_id,variant,workload,size,params,outcome,wall_ns"
   pause_columns = "pause_p50_ns pause_p90_ns pause_p99_ns pause_p999_ns pause_max_ns"
   npause = split(pause_columns, pause_column, " ")
@@ -79,14 +82,17 @@ function read_runs(file,    line, status, n, f, key, r, c, column, lineno, i, na
     if (++lineno > runs_lines) { note("runs.csv ends in a torn row (no newline): ignored"); break }
     sub(/\r$/, "", line)
     if (line ~ /^[ \t]*$/) continue
+    # Tabs and line ends inside fields would break the data files: blanks.
+    if (line ~ /[\t\r]/) gsub(/[\t\r]/, " ", line)
     n = csv_split(line, f)
     if (n != runs_columns_n) fail(file ":" lineno ": " n " fields where the header has " runs_columns_n)
-    for (i = 1; i <= n; i++) gsub(/[\t\r\n]/, " ", f[i])
     if (field(f, runs_column, "variant") == "" || field(f, runs_column, "workload") == "")
       fail(file ":" lineno ": a row with no variant or workload")
     runs_lineno = lineno
     r = ++nrows
     R_id[r] = field(f, runs_column, "run_id")
+    if (R_id[r] in id_line) { if (!nrepeated++) first_repeated = R_id[r] " on lines " id_line[R_id[r]] " and " lineno }
+    else id_line[R_id[r]] = lineno
     R_variant[r] = field(f, runs_column, "variant")
     R_workload[r] = field(f, runs_column, "workload")
     R_size[r] = field(f, runs_column, "size")
@@ -101,7 +107,13 @@ function read_runs(file,    line, status, n, f, key, r, c, column, lineno, i, na
     R_gc[r] = number_or_empty(f, "gc_ns", R_ok[r])
     R_peak[r] = number_or_empty(f, "peak_live_bytes", R_ok[r])
     R_leaked[r] = number_or_empty(f, "leaked_bytes", R_ok[r])
-    for (i = 1; i <= npause; i++) R_pause[r, i] = number_or_empty(f, pause_column[i], R_ok[r])
+    # The pauses' percentiles a column each (one-dimensional arrays are
+    # quicker to read than R[r, i] with its key made of text).
+    R_pause1[r] = number_or_empty(f, pause_column[1], R_ok[r])
+    R_pause2[r] = number_or_empty(f, pause_column[2], R_ok[r])
+    R_pause3[r] = number_or_empty(f, pause_column[3], R_ok[r])
+    R_pause4[r] = number_or_empty(f, pause_column[4], R_ok[r])
+    R_pause5[r] = number_or_empty(f, pause_column[5], R_ok[r])
     key = R_workload[r] SUBSEP R_size[r] SUBSEP R_params[r]
     R_config[r] = add_config(key, R_workload[r], R_size[r], R_params[r])
     add_variant(R_variant[r])
@@ -113,6 +125,7 @@ function read_runs(file,    line, status, n, f, key, r, c, column, lineno, i, na
   }
   close(file)
   if (nrows == 0) fail(file " has a header but no runs")
+  if (nrepeated) note(nrepeated " row(s) of runs.csv repeat a run id (the first, " first_repeated "): every row is counted")
 }
 
 # A numeric column's value, or "" (absent, or empty: not measured). Anything
@@ -120,11 +133,12 @@ function read_runs(file,    line, status, n, f, key, r, c, column, lineno, i, na
 function number_or_empty(f, column, counted,    value) {
   if (!(column in runs_column)) return ""
   value = f[runs_column[column]]
-  gsub(/^[ \t]+|[ \t]+$/, "", value)
+  if (value ~ /^[ \t]|[ \t]$/) gsub(/^[ \t]+|[ \t]+$/, "", value)
   if (is_number(value)) return value + 0
   if (counted && value != "") {
     gsub(/[^ -~]/, "?", value)
-    fail(runs_file ":" runs_lineno ": " column " is not a number: '" substr(value, 1, 40) "'")
+    fail(runs_file ":" runs_lineno ": " column (is_numeral(value) ? " is out of range (beyond 1e300): '" : " is not a number: '") \
+      substr(value, 1, 40) "'")
   }
   return ""
 }
@@ -263,12 +277,12 @@ function config_before(a, b) {
   return cfg_params[a] < cfg_params[b]
 }
 
-function order_configs(    i, j, t, width) {
+# bench/sort.awk's order for "config": config_before.
+function sort_precedes_custom(a, b, how) { return config_before(a, b) }
+
+function order_configs(    i, width, unused) {
   for (i = 1; i <= nconfigs; i++) config_order[i] = i
-  for (i = 2; i <= nconfigs; i++)
-    for (j = i; j > 1 && config_before(config_order[j], config_order[j - 1]); j--) {
-      t = config_order[j]; config_order[j] = config_order[j - 1]; config_order[j - 1] = t
-    }
+  sort_list(config_order, nconfigs, "config", unused, 0)
   width = length(nconfigs "")
   if (width < 2) width = 2
   for (i = 1; i <= nconfigs; i++)
@@ -317,38 +331,29 @@ function summarise(c,    i, n, v, vs, k, r, walls, rows, m) {
       if (!(c in best_wall) || wall_median[c, v] < best_wall[c]) best_wall[c] = wall_median[c, v]
       if (v == floor_variant) floor_wall[c] = wall_median[c, v]
     }
-    gc_median[c, v] = median_column(c, v, "gc")
-    peak_median[c, v] = median_column(c, v, "peak")
-    leaked_median[c, v] = median_column(c, v, "leaked")
-    for (k = 1; k <= npause; k++) pause_median[c, v, k] = median_column(c, v, "pause" k)
+    # The other medians, over the same runs (rows[1..m]: every successful
+    # run has a wall time).
+    gc_median[c, v] = median_of(R_gc, rows, m)
+    peak_median[c, v] = median_of(R_peak, rows, m)
+    leaked_median[c, v] = median_of(R_leaked, rows, m)
+    pause_median[c, v, 1] = median_of(R_pause1, rows, m)
+    pause_median[c, v, 2] = median_of(R_pause2, rows, m)
+    pause_median[c, v, 3] = median_of(R_pause3, rows, m)
+    pause_median[c, v, 4] = median_of(R_pause4, rows, m)
+    pause_median[c, v, 5] = median_of(R_pause5, rows, m)
   }
 }
 
-# Sorts keys[1..n] as numbers, carrying items[] along.
-function sort_pairs(keys, items, n,    i, j, t) {
-  for (i = 2; i <= n; i++)
-    for (j = i; j > 1 && keys[j] < keys[j - 1]; j--) {
-      t = keys[j]; keys[j] = keys[j - 1]; keys[j - 1] = t
-      t = items[j]; items[j] = items[j - 1]; items[j - 1] = t
-    }
-}
-
-# The median of one measurement over a configuration's successful runs of a variant, or "".
-function median_column(c, v, what,    k, r, n, list, value) {
+# The median of column[rows[1..m]] over the rows where it is not empty, or "".
+function median_of(column, rows, m,    k, n, list, value) {
   n = 0
-  for (k = 1; k <= total[c, v]; k++) {
-    r = runs_of[c, v, k]
-    if (!R_ok[r]) continue
-    if (what == "gc") value = R_gc[r]
-    else if (what == "peak") value = R_peak[r]
-    else if (what == "leaked") value = R_leaked[r]
-    else value = R_pause[r, substr(what, 6) + 0]
-    if (value != "") list[++n] = value
-  }
-  if (n == 0) return ""
-  sort_numbers(list, n)
-  return median_of_sorted(list, n)
+  for (k = 1; k <= m; k++)
+    if ((value = column[rows[k]]) != "") list[++n] = value
+  return n ? median_number(list, n) : ""
 }
+
+# Sorts keys[1..n] as numbers, carrying items[] along (stably).
+function sort_pairs(keys, items, n) { sort_list(keys, n, "n", items, 1) }
 
 # ---------------------------------------------------------------------------
 # Plot jobs: a data file (tab-separated) and, for PNG and SVG alike, the
@@ -380,15 +385,28 @@ function config_title(c,    title) {
   return title
 }
 
-function data_file(c, kind) { return work "/data/" config_slug[c] "-" kind ".tsv" }
+function data_file(c, kind) { return work "/" gnuplot_data_file(c, kind) }
+# gnuplot runs in the work folder, where scripts/ and out/ lead to the plot
+# scripts and the staged plots: it is given only these short names, never a
+# path that may hold a quote, a newline or anything else (a results folder
+# may be named anything).
+function gnuplot_data_file(c, kind) { return "data/" config_slug[c] "-" kind ".tsv" }
+
+# Text for a field of a data file (tab-separated): gnuplot would read a
+# double quote as the start of a quoted string, which swallows what follows.
+function tsv_text(text) {
+  gsub(/"/, "'", text)
+  gsub(/[\001-\037\177]/, "?", text)
+  return text
+}
 
 # Queues one plot: `settings` are gnuplot lines setting what the script reads.
 function add_plot(c, kind, caption, width, height, settings,    base, s, format, terminal) {
   base = config_slug[c] "-" kind
   s = shard_file(njobs++ % shards)
   print "reset" > s
-  print "plots_dir = " gq(plots) > s
-  print "data = " gq(data_file(c, kind)) > s
+  print "plots_dir = 'scripts'" > s
+  print "data = " gq(gnuplot_data_file(c, kind)) > s
   print "plot_caption = " gq(caption) > s
   print "plot_config = " gq(config_title(c)) > s
   printf "%s", settings > s
@@ -398,8 +416,8 @@ function add_plot(c, kind, caption, width, height, settings,    base, s, format,
     else
       terminal = "svg size " width "," height " font 'DejaVu Sans,10' noenhanced background '#ffffff'"
     print "set terminal " terminal > s
-    print "set output " gq(out "/" base (format == 1 ? ".png" : ".svg")) > s
-    print "load " gq(plots "/" kind ".gp") > s
+    print "set output " gq("out/" base (format == 1 ? ".png" : ".svg")) > s
+    print "load " gq("scripts/" kind ".gp") > s
     print "unset output" > s
   }
   plot_base[c, ++nplots[c]] = base
@@ -425,7 +443,7 @@ function plot_time(c,    n, vs, i, v, f, most, shown, missing, timed) {
     timed = ((c, v) in hf_median)
     if (wall_n[c, v] == 0 && !timed) { missing = missing " " v; continue }
     shown++
-    printf "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", shown, v,
+    printf "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", shown, tsv_text(v),
       nan(wall_median[c, v]), nan(wall_min[c, v]), nan(wall_max[c, v]), colour_number(colour_of[v]),
       (timed ? hf_median[c, v] : "NaN"), (timed ? hf_min[c, v] : "NaN"), (timed ? hf_max[c, v] : "NaN") > f
     if (wall_n[c, v] > 0 && wall_max[c, v] > most) most = wall_max[c, v]
@@ -611,7 +629,7 @@ function plot_leaks(c,    n, vs, i, v, f, shown, most) {
     v = vs[i]
     if (!((c, v) in total) || leaked_median[c, v] == "") continue
     shown++
-    printf "%d\t%s\t%s\t%d\t%s\n", shown, v, leaked_median[c, v], colour_number(colour_of[v]), human_bytes(leaked_median[c, v]) > f
+    printf "%d\t%s\t%s\t%d\t%s\n", shown, tsv_text(v), leaked_median[c, v], colour_number(colour_of[v]), human_bytes(leaked_median[c, v]) > f
     if (leaked_median[c, v] > most) most = leaked_median[c, v]
   }
   close(f)
@@ -649,9 +667,13 @@ function find_checksum_disagreements(    r, key, v) {
     key = R_workload[r] SUBSEP R_size[r] SUBSEP R_seed[r] SUBSEP R_params[r]
     if (!(key in first_checksum)) { first_checksum[key] = R_checksum[r]; checksum_keys[++nchecksum_keys] = key }
     else if (first_checksum[key] != R_checksum[r]) disagree[key] = 1
+    # What each variant computed, named once; a dozen show the disagreement
+    # (a list grown by every row of a damaged file would take quadratic time).
     if (!((key, R_variant[r], R_checksum[r]) in checksum_seen)) {
       checksum_seen[key, R_variant[r], R_checksum[r]] = 1
-      checksums_of[key] = checksums_of[key] (checksums_of[key] == "" ? "" : ", ") R_variant[r] "=" R_checksum[r]
+      if (++checksums_shown[key] <= 12)
+        checksums_of[key] = checksums_of[key] (checksums_of[key] == "" ? "" : ", ") R_variant[r] "=" R_checksum[r]
+      else if (checksums_shown[key] == 13) checksums_of[key] = checksums_of[key] ", ..."
     }
   }
 }

@@ -8,6 +8,8 @@
 # then bigger, with reachability passes, on one variant of each collector;
 # and for a run that ends out of memory (its stats so far).
 set -uo pipefail
+# The checks' own figures, whatever the locale they are run in.
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 passed=0 failed=0
 

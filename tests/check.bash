@@ -4,6 +4,9 @@
 # They run from the repository root with a scratch folder, $dir, removed at
 # exit; check() counts; checks_done prints the line tests/run reads.
 set -uo pipefail
+# The checks' own figures, whatever the locale they are run in (tests/locale.sh
+# sets one for the commands it tests).
+export LC_ALL=C
 cd "$(dirname "$0")/.." || exit 1
 passed=0 failed=0
 dir=$(mktemp -d)

@@ -2,6 +2,8 @@
 # Every variant does the same work: for each workload, at its small size,
 # every variant prints the same checksum, and a second seed changes it.
 set -uo pipefail
+# The checks' own figures, whatever the locale they are run in.
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 passed=0 failed=0
 variants=$(./heaplab list | sed -n 's/^variant //p')

@@ -3,6 +3,8 @@
 # status 2, nothing on stdout. And the out-of-memory path, from a heap limit
 # or from fault injection (--fail-after): exit 3, a message, the stats so far.
 set -uo pipefail
+# The checks' own figures, whatever the locale they are run in.
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 passed=0 failed=0
 
@@ -55,6 +57,33 @@ expect 2 "--ring-size must be a whole number" -- run $v rings --ring-size=1.5
 expect 2 "--ring-size must be a number, not 'nan'" -- run $v rings --ring-size=nan
 expect 2 "--ring-size must be a number, not ''" -- run $v rings --ring-size=
 expect 2 "--ring-size given twice" -- run $v rings --ring-size=2 --ring-size=3
+# One rule for every number, as --size has it: plain decimal digits (a '-'
+# where the value may be negative, a '.' where it may have a fraction).
+ere() { sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$1"; } # text as an extended regular expression
+for value in 0x10 ' 10' '10 ' +10 1e1 1E1 10. .5 -+1 '1,5' inf infinity 1_000 '１０'; do
+  expect 2 "--ring-size must be a number, not '$(ere "$value")'" -- run $v rings "--ring-size=$value"
+  expect 2 "--growth-factor must be a number, not '$(ere "$value")'" -- run marksweep+malloc rings "--growth-factor=$value"
+  expect 2 "--size must be a whole number, not '$(ere "$value")'" -- run $v rings "--size=$value"
+done
+expect 2 "--ring-size must be a whole number, not '10\.0'" -- run $v rings --ring-size=10.0
+expect 2 "--ring-size must be between 1 and [0-9]+, not 1[0-9]{400}$" -- run $v rings "--ring-size=1$(printf '%0400d' 0)"
+expect 2 "--threshold0 must be a whole number, not '-1\.0'" -- run rcgen+malloc rings --size=40 --threshold0=-1.0
+# Leading zeros are no part of a number; a '-' where the value may be negative.
+summary_field() { # field ./heaplab-run-arguments...: the summary's field of that name
+  ./heaplab run "${@:2}" 2>/dev/null | awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i } NR == 2 { print $at[name] }'
+}
+for got in "$(summary_field params $v rings --size=040 --ring-size=010):ring-size=10;live-rings=8" \
+  "$(summary_field size $v rings --size=040):40" "$(summary_field outcome rcgen+malloc rings --size=40 --threshold0=-1):ok" \
+  "$(summary_field outcome marksweep+malloc rings --size=40 --growth-factor=02.50):ok"; do
+  if [ "${got%%:*}" = "${got#*:}" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: read as $got"; fi
+done
+# Text from the command line is shown on one line, unable to drive a terminal.
+expect 2 "^heaplab: unknown variant 'rc\+malloc\?\[31mred\?two lines' " -- run $'rc+malloc\e[31mred\ntwo lines' rings
+expect 2 "^heaplab: unknown workload 'rings\?\[2J\?' " -- run $v $'rings\e[2J\r'
+expect 2 "^heaplab: unknown option '--ring\?size=1' " -- run $v rings $'--ring\nsize=1'
+expect 2 "^heaplab: cannot write 'no\?such/x\?y.csv'" -- run $v rings --series $'no\tsuch/x\302\233y.csv'
+expect 2 "^heaplab: unknown command 'x\?y'" -- $'x\ny'
+expect 2 "^heaplab: unknown workload '\?\?'" -- describe $'\e\a'
 expect 2 "min-depth must not exceed max-depth" -- run $v gcbench --min-depth=10 --max-depth=5
 expect 2 "--heap-limit must be at least 65536, not 1K" -- run $v churn --heap-limit=1K
 expect 2 "--heap-limit must be a whole number \(with K, M or G\), not '12X'" -- run $v churn --heap-limit=12X
@@ -66,6 +95,13 @@ expect 2 "allocbench: --runs wants a number of runs from 1 to 9999, not '9999999
 expect 2 "allocbench: --runs needs a value" -- allocbench --runs
 expect 2 "allocbench: --seed wants a whole number" -- allocbench --seed x
 expect 2 "allocbench: unknown argument: --bogus" -- allocbench --bogus
+for option in --out= "--out ''" --from= --runs= --seed= --bin=; do
+  eval "set -- $option"
+  expect 2 "allocbench: ${option%%[= ]*} needs a value" -- allocbench "$@"
+done
+expect 2 "allocbench: --out: '/tmp' is a folder, not a file to write" -- allocbench --out /tmp
+expect 2 "allocbench: --seed wants a whole number below 10\^9, not '\+5'" -- allocbench --seed +5
+expect 2 "allocbench: --runs wants a number of runs from 1 to 9999, not ' 5'" -- allocbench --runs ' 5'
 expect 2 "--fail-after must be at least 1, not 0" -- run $v churn --fail-after 0
 expect 2 "--fail-after must be a whole number, not '-3'" -- run $v churn --fail-after=-3
 expect 2 "--fail-after given twice" -- run $v churn --fail-after 5 --fail-after 6

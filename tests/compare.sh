@@ -328,5 +328,45 @@ mkdir -p "$h/precious" && echo keep >"$h/precious/notes"
 refused "'$h/precious' exists and is not an earlier comparison" -- "$h/good" "$h/good" --out "$h/precious"
 check "... and it is untouched" test "$(ls -A "$h/precious")" = notes
 refused "gnuplot is missing" GNUPLOT=/nonexistent/gnuplot -- "$h/good" "$h/good"
+# A comparison's folder whose compare.txt is a link, a FIFO or a folder is
+# not one compare wrote: refused, left as it was.
+for kind in link fifo folder; do
+  mkdir -p "$h/odd-$kind"
+  case $kind in
+    link) ln -s "$h/good/meta" "$h/odd-$kind/compare.txt" ;;
+    fifo) mkfifo "$h/odd-$kind/compare.txt" ;;
+    folder) mkdir "$h/odd-$kind/compare.txt" ;;
+  esac
+  ./heaplab compare "$h/good" "$h/good" --out "$h/odd-$kind" >/dev/null 2>"$dir/err"
+  status=$?
+  check "--out a folder whose compare.txt is a $kind: exit 2, one line ($status: $(cat "$dir/err"))" \
+    test $status -eq 2 -a "$(wc -l <"$dir/err")" -eq 1
+  check "  ... left as it was" test "$(ls -A "$h/odd-$kind")" = compare.txt -a \
+    "$(stat -c %F "$h/odd-$kind/compare.txt")" = "$(case $kind in link) echo 'symbolic link' ;; fifo) echo fifo ;; folder) echo directory ;; esac)"
+done
+
+# Any finite number of at least 0 is read, as the README says: a denormal
+# (4.9e-324), one below the smallest double (read as 0), the largest double,
+# exponents; a ratio or an interval past the largest double has none.
+for value in 4.9e-324 1e-400 1.7976931348623157e308 0 0.0 1e+06 5E-3; do
+  n=$((n + 1))
+  with_wall "$value" | bad "finite-$n"
+  ./heaplab compare "$h/good" "$h/finite-$n" --out "$dir/finite-$n" >"$dir/out" 2>"$dir/err"
+  status=$?
+  check "wall_ns $value is read: compared (exit $status: $(head -c 200 "$dir/err"))" test $status -le 1 -a ! -s "$dir/err"
+  ./heaplab compare "$h/finite-$n" "$h/good" --out "$dir/finite-back-$n" >"$dir/out" 2>"$dir/err"
+  status=$?
+  check "wall_ns $value as A: compared (exit $status: $(head -c 200 "$dir/err"))" test $status -le 1 -a ! -s "$dir/err"
+  check "  ... no infinite figure in the table or the CSV" \
+    test -z "$(grep -i 'inf\|nan' "$dir/out" "$dir/finite-back-$n/compare.csv" | grep -v 'no ratio\|no interval')"
+done
+# A meta that is a FIFO is no meta (called out), not a hang.
+mkdir -p "$h/fifo-meta"
+cp "$h/good/runs.csv" "$h/fifo-meta/"
+mkfifo "$h/fifo-meta/meta"
+timeout 30 ./heaplab compare "$h/good" "$h/fifo-meta" --out "$dir/fifo-meta" >"$dir/out" 2>"$dir/err"
+status=$?
+check "B's meta a FIFO: compared, exit 1 with a mismatch, no hang ($status)" test $status -eq 1
+check "  ... B has no meta, called out" grep -q '^MISMATCH: .*meta' "$dir/out"
 
 checks_done

@@ -8,6 +8,8 @@
 # the reachability test and the fuzz replay pass on both, and the harness
 # runs them. Built in the mode of the build under test (ASan or not).
 set -uo pipefail
+# The checks' own figures, whatever the locale they are run in.
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 build=${HEAPLAB_BUILD:-build}
 passed=0 failed=0

@@ -3,6 +3,8 @@
 # below the minimum, above the maximum, not a number, or fractional where a
 # whole number is wanted, it is rejected with one line and exit status 2.
 set -uo pipefail
+# The checks' own figures, whatever the locale they are run in.
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 passed=0 failed=0
 

@@ -251,12 +251,53 @@ refused "runs.csv:2: [0-9]+ fields where the header has" from_fixture sed '2,$s/
 refused "runs.csv:3: [0-9]+ fields where the header has" from_fixture sed '3s/,[^,]*$//'
 refused "runs.csv:[0-9]+: wall_ns is not a number: 'NaN'" damage c1-1 wall_ns NaN
 refused "runs.csv:[0-9]+: gc_ns is not a number: 'fast'" damage c2-2 gc_ns fast
+refused "runs.csv:[0-9]+: wall_ns is out of range \(beyond 1e300\): '1e400'" damage c1-2 wall_ns 1e400
+refused "runs.csv:[0-9]+: peak_live_bytes is out of range \(beyond 1e300\): '1.7e308'" damage c2-1 peak_live_bytes 1.7e308
 refused "runs.csv:[0-9]+: a row with no variant or workload" damage c2-1 variant ''
 refused "not a sweep's runs.csv" runs '\x00\x01\x02\x7f\xff junk\n\x03\x04\n'
 refused "no results folder" draw_nowhere
 refused "is not a folder" draw_a_file
 refused "usage" draw_nothing
 refused "usage" draw_empty_name
+
+# --- odd names: a variant and parameters with quotes and blanks, a results
+# folder named with a newline, quotes and an escape
+d=$(fresh quotes)
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; print; next }
+  $at["variant"] == "rc+malloc" { $at["variant"] = "\"rc+mal\"\"loc x\"" }
+  $at["workload"] == "rings" { $at["params"] = "\"ring-size=10;name=\"\"a b\"\"\"" } { print }' "$fixture/runs.csv" >"$d/runs.csv"
+rm "$d/hyperfine.csv" "$d/heap.csv" # which name the old parameters and variant
+./heaplab plot "$d" >/dev/null 2>"$dir/err"
+status=$?
+check "a variant and parameters with quotes: drawn (exit $status: $(head -c 300 "$dir/err"))" test $status -eq 0
+for plot in 01-churn-20000-time 02-rings-20000-leaks; do
+  check "  ... $plot labels the variant whole, its quote a single quote" grep -q "rc+mal'loc x" "$d/plots/$plot.svg"
+  check "  ... $plot shows its 3 variants" test "$(grep -c "rc+mal'loc x\|marksweep+pool\|rcgen+pool" "$d/plots/$plot.svg")" -ge 3
+done
+check "  ... the page names it as it is" grep -q 'rc+mal&quot;loc x' "$d/index.html"
+odd=$dir/$'odd \'quote\' "double"\nline\e[2J'
+rm -rf "$odd"
+cp -r "$fixture" "$odd"
+out=$(./heaplab plot "$odd" 2>"$dir/err")
+status=$?
+check "a results folder named with quotes, a newline and an escape: drawn (exit $status: $(head -c 300 "$dir/err"))" \
+  test $status -eq 0 -a "$(find "$odd/plots" -type f -print0 | tr -cd '\0' | wc -c)" -eq $((2 * ${#expected[@]}))
+check "  ... its page's path printed on one line, no escape" \
+  test "$(wc -l <<<"$out")" -eq 1 -a -z "$(tr -d '[:print:]' <<<"$out")"
+# Numbers past what a plot can scale: a successful run's is refused (below);
+# hyperfine's and heap.csv's rows are left out, with a note.
+d=$(fresh huge)
+awk -F, -v OFS=, 'NR == 2 { $8 = "1e400" } { print }' "$fixture/hyperfine.csv" >"$d/hyperfine.csv"
+awk -F, -v OFS=, 'NR == 2 { $11 = "1e400" } { print }' "$fixture/heap.csv" >"$d/heap.csv"
+./heaplab plot "$d" >/dev/null 2>"$dir/err"
+status=$?
+check "hyperfine.csv and heap.csv with 1e400: drawn (exit $status: $(head -c 300 "$dir/err"))" test $status -eq 0
+check "  ... the hyperfine row left out, noted" page_says "$d" "1 row(s) of hyperfine.csv unreadable"
+# A run id twice (two sweeps at once, before the lock): noted on the page.
+d=$(fresh twice)
+sed -n 2p "$fixture/runs.csv" >>"$d/runs.csv"
+./heaplab plot "$d" >/dev/null 2>&1
+check "a run id twice in runs.csv: drawn, with a note" page_says "$d" "1 row(s) of runs.csv repeat a run id (the first, c1-1 on lines 2 and 14)"
 
 # --- gnuplot failing midway: exit 1, the earlier output kept, nothing left over
 d=$(fresh gnuplot-fails)

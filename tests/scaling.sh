@@ -16,14 +16,18 @@ refused() { # pattern args...
 check "an unknown variant" refused "no $bin/heaplab-nosuch\+malloc" --variant nosuch+malloc
 check "an unknown workload" refused "unknown workload 'nosuch'" nosuch
 check "an unknown option" refused "unknown option: --junk" --junk
-for f in 0 -1 x 1,,2 1.5 10000 ''; do
+for f in 0 -1 x 1,,2 1.5 10000; do
   check "factors '$f'" refused "--factors wants whole numbers" --factors "$f"
 done
-for r in 0 -1 x 100 1.5 ''; do
+for r in 0 -1 x 100 1.5; do
   check "runs '$r'" refused "--runs wants a whole number from 1 to 99" --runs "$r"
 done
-for l in 0.5 x -1 ''; do
+for l in 0.5 x -1; do
   check "limit '$l'" refused "--limit wants a ratio of at least 1" --limit "$l"
+done
+for option in --factors --runs --limit --variant --bin; do
+  check "$option '' refused" refused "$option needs a value" "$option" ''
+  check "$option= refused" refused "$option needs a value" "$option="
 done
 
 # With no workloads named, every workload: the names the harness lists.

@@ -80,9 +80,26 @@ ln -s target.csv "$dir/link.csv"
 ./heaplab run rc+malloc rings --size=20000 --series "$dir/link.csv" >/dev/null
 check "--series through a symbolic link: still a link" test -L "$dir/link.csv"
 check "--series through a symbolic link: the file it names holds the curve" well_formed "$dir/target.csv"
-# Both curves to one file would leave one of them; a refusal leaves no temporary file.
-err=$(./heaplab run rc+malloc rings --size=40 --series "$dir/same.csv" --mmu "$dir/same.csv" 2>&1 >/dev/null)
-check "--series and --mmu to one file: exit 2 ($err)" grep -q "name the same file" <<<"$err"
+# A symbolic link to nothing yet is written through, as a shell's > would: the
+# file it names is made, the link stays.
+ln -s made-through-link.csv "$dir/dangling.csv"
+./heaplab run rc+malloc rings --size=20000 --series "$dir/dangling.csv" >/dev/null
+check "--series through a link to nothing yet: still a link" test -L "$dir/dangling.csv"
+check "--series through a link to nothing yet: the file it names made, whole" well_formed "$dir/made-through-link.csv"
+# Both curves to one file would mix them; whatever names it: refused before the run.
+: >"$dir/hard.csv"
+ln "$dir/hard.csv" "$dir/hard-too.csv"
+ln -s same.csv "$dir/same-link.csv"
+for pair in "$dir/same.csv $dir/same.csv" "$dir/same.csv $dir/./same.csv" "$dir/same.csv $dir/same-link.csv" \
+  "$dir/hard.csv $dir/hard-too.csv" "$dir/stdout /proc/self/fd/1"; do
+  read -r series mmu <<<"$pair"
+  out=$(./heaplab run rc+malloc rings --size=40 --series "$series" --mmu "$mmu" 2>"$dir/err")
+  status=$?
+  check "--series $series --mmu $mmu: exit 2, one line, nothing on stdout ($status: $(cat "$dir/err"))" \
+    test $status -eq 2 -a "$(wc -l <"$dir/err")" -eq 1 -a -z "$out"
+  check "  ... which says they name one file" grep -q "name the same file" "$dir/err"
+done
+check "the refusals wrote nothing" test ! -e "$dir/same.csv" -a ! -s "$dir/hard.csv"
 ./heaplab run rc+malloc rings --size=40 --series "$dir/first.csv" --mmu "$dir/missing/mmu.csv" >/dev/null 2>&1
 check "--mmu refused: --series left nothing behind" test -z "$(find "$dir" -name 'first.csv*')"
 

@@ -468,6 +468,91 @@ check "  ... no JSON left behind" test -z "$(find "$dir/hflimit/hyperfine" -name
 ./heaplab sweep --resume "$dir/hflimit" >/dev/null 2>&1
 check "  ... resumed: timed" rows_once "$dir/hflimit/hyperfine.csv" 2 1-4
 
+# --- empty and odd options: refused in one line (exit 2), nothing written anywhere
+results_before=$(find results -maxdepth 1 2>/dev/null | wc -l)
+n=0
+for args in "--out=" "--out ''" "--resume=" "--resume ''" "--timeout=" "--timeout ''" "--shuffle-seed=" \
+  "--shuffle-seed ''" "-j ''" "--jobs=" "-j +1" "-j 1e1" "-j 0x2" "--timeout ' 5'" "--timeout 5s" "''"; do
+  n=$((n + 1))
+  eval "set -- $args"
+  if [ "$args" = "''" ]; then set -- ''; else set -- "$dir/tiny.sweep" "$@"; fi
+  out=$(./heaplab sweep "$@" 2>"$dir/err")
+  status=$?
+  check "sweep $args: exit 2, one line, nothing on stdout ($status: $(cat "$dir/err"))" \
+    test $status -eq 2 -a "$(wc -l <"$dir/err")" -eq 1 -a -z "$out"
+done
+check "  ... nothing written into results/" test "$(find results -maxdepth 1 2>/dev/null | wc -l)" -eq "$results_before"
+# One rule for numbers: digits only, leading zeros no part of them.
+printf '%s\n' 'variants rc+malloc' 'workloads rings' 'size rings 040' 'repetitions 02' 'timeout 0030' 'hyperfine 02 00' \
+  'param rings ring-size=02,010' 'heap-multipliers 01.5,002 01' 'heap-variants rc+malloc' >"$dir/zeros2.sweep"
+check "leading zeros in every number of a sweep file pass --check" quiet ./heaplab sweep --check "$dir/zeros2.sweep"
+quiet ./heaplab sweep "$dir/tiny.sweep" -j 002 --timeout 0060 --shuffle-seed 007 --out "$dir/zeros-run" 2>/dev/null
+check "-j 002 --timeout 0060 --shuffle-seed 007: run, the seed recorded as 7" grep -qx 'shuffle_seed: 7' "$dir/zeros-run/meta"
+for value in 0x10 +10 1e1 1E1 10. .5; do
+  refused "3: (--ring-size must be a number, not '$(sed 's/[+.]/\\&/g' <<<"$value")'|values for rings's ring-size must be numbers)" \
+    "variants rc+malloc\nworkloads rings\nparam rings ring-size=2,$value\n"
+done
+refused "3: 'repetitions' wants one whole number" 'variants rc+malloc\nworkloads rings\nrepetitions +2\n'
+refused "3: 'timeout' wants a whole number" 'variants rc+malloc\nworkloads rings\ntimeout 1e3\n'
+
+# --- a damaged folder resumed: one line naming the file and the problem,
+# exit 2, nothing run and nothing changed; never a hang
+damaged() { # name: a copy of the finished tiny sweep to damage
+  rm -rf "${dir:?}/$1"
+  cp -r "$dir/tiny" "$dir/$1"
+  echo "$dir/$1"
+}
+resume_refused() { # folder pattern
+  local before status out
+  before=$(cd "$1" && find . -type f ! -name '*.lock' -exec md5sum {} + 2>/dev/null | sort | md5sum)
+  out=$(timeout 60 ./heaplab sweep --resume "$1" 2>"$dir/err")
+  status=$?
+  check "resume $(basename "$1"): exit 2, one line ($status: $(cat "$dir/err"))" \
+    test $status -eq 2 -a "$(wc -l <"$dir/err")" -eq 1 -a -z "$out"
+  check "  ... which says: $2" grep -Eq -- "^heaplab: sweep: .*$2" "$dir/err"
+  check "  ... nothing changed" test "$(cd "$1" && find . -type f ! -name '*.lock' -exec md5sum {} + 2>/dev/null | sort | md5sum)" = "$before"
+}
+d=$(damaged plan-empty); : >"$d/plan"; resume_refused "$d" "plan is empty"
+d=$(damaged plan-short); sed -i '5,$d' "$d/plan"; resume_refused "$d" "plan is damaged: 4 runs where meta says 32: cut short"
+d=$(damaged plan-torn); truncate -s -3 "$d/plan"; resume_refused "$d" "plan is cut short"
+d=$(damaged plan-fields); sed -i '3s/\t[^\t]*$//' "$d/plan"; resume_refused "$d" "plan is damaged: line 3 has 8 fields"
+d=$(damaged plan-twice); id=$(head -n 1 "$d/plan" | cut -f1); sed -i "4s/^[^\t]*/$id/" "$d/plan"
+resume_refused "$d" "plan is damaged: run $id is on lines 1 and 4"
+d=$(damaged plan-variant); sed -i '2s/\t\(rc+malloc\|marksweep+pool\)\t/\tnosuch+malloc\t/' "$d/plan"
+resume_refused "$d" "this build has no variant nosuch\+malloc"
+d=$(damaged rows-twice); row=$(sed -n 3p "$d/runs.csv"); echo "$row" >>"$d/runs.csv"
+resume_refused "$d" "runs.csv has 1 run\(s\) recorded twice \(the first, c[0-9]+-[12] on lines 3 and 34\)"
+d=$(damaged rows-foreign); row=$(sed -n 5p "$d/runs.csv"); echo "c999-${row#c*-}" >>"$d/runs.csv"
+resume_refused "$d" "runs.csv has 1 row\(s\) of runs the plan does not have \(the first, c999-[12] on line 34\)"
+d=$(damaged series-fifo); id=$(head -n 1 "$d/plan" | cut -f1); rm "$d/series/$id.csv"; mkfifo "$d/series/$id.csv"
+sed -i "/^$id,/d" "$d/runs.csv"
+resume_refused "$d" "series/$id.csv is a FIFO"
+d=$(damaged runs-fifo); rm "$d/runs.csv"; mkfifo "$d/runs.csv"; resume_refused "$d" "runs.csv is a FIFO"
+d=$(damaged plan-link); mv "$d/plan" "$d/plan.real"; ln -s plan.real "$d/plan"; resume_refused "$d" "plan is a symbolic link"
+d=$(damaged mmu-link); rm -r "$d/mmu"; ln -s series "$d/mmu"; resume_refused "$d" "mmu is a symbolic link"
+# --out naming what is not a folder, or a folder with a FIFO where a result goes.
+: >"$dir/a-file"
+out=$(./heaplab sweep "$dir/tiny.sweep" --out "$dir/a-file" 2>"$dir/err")
+status=$?
+check "--out a regular file: exit 2, one line ($status: $(cat "$dir/err"))" test $status -eq 2 -a "$(wc -l <"$dir/err")" -eq 1
+check "  ... the file untouched" test ! -s "$dir/a-file"
+mkdir -p "$dir/has-fifo"; mkfifo "$dir/has-fifo/meta"
+timeout 60 ./heaplab sweep "$dir/tiny.sweep" --out "$dir/has-fifo" >/dev/null 2>"$dir/err"
+check "--out a folder whose meta is a FIFO: exit 2, one line naming it ($(cat "$dir/err"))" \
+  grep -q "^heaplab: sweep: $dir/has-fifo/meta is a FIFO" "$dir/err"
+check "  ... the FIFO left as it was, nothing written" test -p "$dir/has-fifo/meta" -a "$(ls -A "$dir/has-fifo")" = meta
+
+# --- names with control characters: the sweep's lines stay lines, with no escapes
+odd=$dir/$'odd\e[2J\nname'
+./heaplab sweep "$dir/tiny.sweep" --out "$odd" >"$dir/out" 2>"$dir/err"
+check "a results folder named with an escape and a newline: exit 0 ($?)" test -s "$odd/runs.csv"
+check "  ... every run once" complete "$odd"
+check "  ... no escape or control character on stderr" test -z "$(tr -d '\n' <"$dir/err" | tr -d '[:print:]')"
+check "  ... one line on stderr" test "$(wc -l <"$dir/err")" -eq 1
+./heaplab sweep $'no\nsuch\e[31m' >/dev/null 2>"$dir/err"
+check "an unknown sweep named with a newline and an escape: one line, no escape" \
+  test "$(wc -l <"$dir/err")" -eq 1 -a -z "$(tr -d '\n' <"$dir/err" | tr -d '[:print:]')"
+
 # A full and a read-only file system: a small tmpfs, mounted in a private
 # mount namespace (nothing leaks), where this machine allows it.
 if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then namespace=(unshare -m)
