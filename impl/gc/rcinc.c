@@ -71,37 +71,63 @@
  * frames pushed since the last one and the current frame, always; heaplab's
  * root stack is one frame, always the current one, so an increment rescans
  * every root slot (a slot that holds a visited object costs a test: marking
- * stops at what is visited). Everything a workload can reach is reachable
- * from its root stack, so after the marking the pending space holds nothing
- * but garbage; in CPython it also holds what only C code keeps alive.
+ * stops at what is visited).
+ *
+ * What marking never reaches (--c-held). Everything a workload can reach is
+ * reachable from its root stack, so after the marking heaplab's pending space
+ * would hold nothing but garbage, and with no garbage a scan would complete at
+ * the very next increment: completed_scavenge zeroes work_to_do, the marking's
+ * debt is forgiven, and every other increment marks the whole heap again
+ * (deep ran ten times as long as under rcgen). A real interpreter is never in
+ * that state: it always holds tracked containers its roots do not lead to
+ * (the codec search path and caches in interp->codecs, its copies of sys's
+ * and builtins' dicts), so they are pending after every marking, a scan
+ * completes only once increments have paid the marking off and taken them,
+ * and the pacing holds. c-held containers stand for them: the collector's own
+ * (outside the allocator and the books), held by one reference nothing in
+ * the heap makes, counted in heap_size as CPython counts its own. One is
+ * enough to keep the pacing; 0 shows what it is without.
+ *
+ * Untracking (--untrack-tuples). 3.14.0 untracks a tuple whose items are all
+ * untracked (untrack_tuples: the young generation at every collection, and
+ * the survivors of every region), but counted it in young.count and
+ * heap_size when it was made, and counts it out only when it is freed. An
+ * untracked container is in no space: marking and closures step over it,
+ * and a marking that traverses a dict of a million such tuples counts one
+ * object, the dict. That is gh-139951 (below). heaplab has no types, so
+ * rcinc untracks any container whose slots all hold atoms; CPython's tuples
+ * never change, heaplab's containers may, so a container stored into an
+ * untracked one tracks it again (refcount_storing, the one store barrier,
+ * which refcount.h calls for a collector that asks). Only one level: a
+ * container that holds an untracked container stays tracked, so that an
+ * untracked container never holds a container. 0 tracks every container,
+ * as rcgen does.
  *
  * What regressed, and what was reverted. gh-139951: a dict of a million
  * (i, j) tuples filled in a loop ran twice as slowly on 3.14.0 as on 3.13.
- * Every tuple counted towards young.count and heap_size when it was made,
- * though the collector untracked it at its first increment, so increments
- * came every 2000 tuples, and each scan began by marking everything reachable
- * from the roots: the whole dict, whose traversal visits every entry, counted
- * as the one object it is. With little left pending a scan completes within
- * an increment or two, and the next one marks again: the live heap is
- * traversed every few thousand allocations, and the cost grows with the
- * square of the heap. 3.14.1 (GH-140262, PR 140447) counts only tracked
- * containers and no longer tracks such tuples when they are made (and
- * changed work_to_do's arithmetic, which GH-142002 found to collect cycles
- * later still). gh-142531 is the same shape under the free-threaded build's
- * own collector (not this one): untracked tuples left out of its long-lived
- * count. Then the memory reports: in production, cyclic garbage lived longer
- * (aiohttp and httpx clients made per request), since an old cycle waits for
- * the scan to reach it, and the scan's pace is set by the allocation rate and
- * the heap's size, not by the garbage. gh-148726: 3.14.5 went back to 3.13's
- * generational collector (forward-ported, with its heap_size logic). rcgen
- * --policy=3.13 is that collector here.
+ * Every tuple counted towards young.count when it was made, so increments
+ * came every 2000 tuples, and the collector untracked each at its first
+ * increment, so the marking that begins each scan traversed the whole dict
+ * and counted it as one object: the debt it left was the interpreter's own
+ * few thousand objects, paid within an increment or two, and the next scan
+ * marked the whole dict again. The live heap was traversed every few
+ * thousand allocations: a cost that grows with the square of the heap.
+ * 3.14.1 (GH-140262, PR 140447) counts only tracked containers and no longer
+ * tracks such tuples when they are made (and changed work_to_do's arithmetic,
+ * which GH-142002 found to collect cycles later still). gh-142531 is the
+ * same shape under the free-threaded build's own collector (not this one):
+ * untracked tuples left out of its long-lived count. Then the memory
+ * reports: in production, cyclic garbage lived longer (aiohttp and httpx
+ * clients made per request), since a cycle that reaches the old generation
+ * waits for the scan to reach it, and the scan's pace is set by the
+ * allocation rate and the heap's size, not by the garbage. gh-148726: 3.14.5
+ * went back to 3.13's generational collector (forward-ported, with its
+ * heap_size logic). rcgen --policy=3.13 is that collector here.
  *
- * What is left out: heaplab never untracks a container (CPython untracks
- * tuples that hold no container, untrack_tuples), so a kept tuple is marked
- * and counted as marked, where 3.14.0 traversed it uncounted; its count at
- * allocation is 3.14.0's either way. No finalizers, weak references, the
- * permanent generation (gc.freeze) or immortal objects: nothing is
- * uncollectable, and completed_scavenge always swaps the spaces.
+ * What is left out: finalizers, weak references, the permanent generation
+ * (gc.freeze) and immortal objects: nothing is uncollectable, and
+ * completed_scavenge always swaps the spaces. CPython untracks a tuple of
+ * untracked tuples too; here one level only (above).
  *
  * As in rcgen, each space is a table rather than CPython's linked list: a pass
  * reads it in order and fetches ahead. A table is also a pass's work list
