@@ -462,45 +462,65 @@ static inline bool unvisited(const heap *h, const gc_header *g) {
     return where == YOUNG || where == pending_index(h);
 }
 
-/* mark_all_reachable: the visited table from `start` on is the work list;
- * every unvisited container a listed one refers to is appended to it (and so
- * visited in its turn). Returns how many were appended. */
-static uint64_t mark_all_reachable(heap *h, size_t start, collection_result *r) {
+/* The mark stack, shared by marking and move_unreachable. */
+__attribute__((noinline)) static void grow_mark_stack(heap *h, size_t needed) {
+    size_t wanted;
+    gc_header **stack = grow_array(h->mark_stack, &h->mark_stack_capacity, needed, sizeof *h->mark_stack,
+                                   INITIAL_TABLE_CAPACITY, &wanted);
+    if (!stack) array_out_of_memory(h, &h->base, wanted, sizeof *h->mark_stack, "mark stack");
+    h->mark_stack = stack;
+}
+
+static inline void mark_stack_push(heap *h, size_t *depth, gc_header *g) {
+    if (UNLIKELY(*depth == h->mark_stack_capacity)) grow_mark_stack(h, *depth + 1);
+    h->mark_stack[(*depth)++] = g;
+}
+
+/* Unvisited, and not yet on the mark stack (its flag: GC_REACHABLE, which
+ * no other pass uses outside trial deletion). */
+static inline void discover(heap *h, size_t *depth, gc_header *g) {
+    if (g->gc_refs || !unvisited(h, g)) return;
+    g->gc_refs = GC_REACHABLE;
+    __builtin_prefetch(object_of(g)->refs, 0);
+    mark_stack_push(h, depth, g);
+}
+
+/* mark_all_reachable: depth first from what is on the mark stack, each
+ * container moved to the visited space as its turn comes, so that a
+ * subtree's entries lie together there (CPython's list goes breadth first;
+ * a table in that order scatters a subtree, and freeing it later misses the
+ * cache at every entry). Returns how many were moved. */
+static uint64_t mark_all_reachable(heap *h, size_t depth, collection_result *r) {
     unsigned visited = visited_index(h);
     uint64_t marked = 0;
-    for (size_t k = start; k < h->tables[visited].count; k++) {
-        gc_table *t = &h->tables[visited]; /* appending may move the entries */
-        prefetch_ahead(t->entries, k, t->count);
-        const obj *o = object_of(t->entries[k]);
-        for (uint32_t i = 0; i < o->nrefs; i++) {
+    while (depth) {
+        gc_header *g = h->mark_stack[--depth];
+        g->gc_refs = 0;
+        move_to(h, g, visited);
+        const obj *o = object_of(g);
+        marked++;
+        r->marked_bytes += size_of(o);
+        for (uint32_t i = o->nrefs; i-- > 0;) { /* the first slot's on top: visited first */
             obj *child = o->refs[i];
-            if (!child || !child->nrefs) continue;
-            gc_header *cg = gc_of(child);
-            if (!unvisited(h, cg)) continue;
-            move_to(h, cg, visited);
-            marked++;
-            r->marked_bytes += size_of(child);
+            if (child && child->nrefs) discover(h, &depth, gc_of(child));
         }
     }
     return marked;
 }
 
-/* mark_stacks (and, at the start of a scan, mark_global_roots with it): every
- * root slot's unvisited container is moved to the visited space, and then
+/* mark_stacks (and, at the start of a scan, mark_global_roots with it):
+ * every root slot's unvisited container is moved to the visited space, with
  * everything unvisited it reaches. Returns how many were moved. */
 static uint64_t mark_stacks(heap *h, collection_result *r) {
-    unsigned visited = visited_index(h);
-    size_t start = h->tables[visited].count;
     uint64_t marked = 0;
     root_stack *roots = &h->base.roots;
     for (size_t i = 0; i < roots->depth; i++) {
         obj *o = roots->slots[i];
-        if (!o || !o->nrefs || !unvisited(h, gc_of(o))) continue;
-        move_to(h, gc_of(o), visited);
-        marked++;
-        r->marked_bytes += size_of(o);
+        if (!o || !o->nrefs) continue;
+        size_t depth = 0;
+        discover(h, &depth, gc_of(o));
+        marked += mark_all_reachable(h, depth, r);
     }
-    marked += mark_all_reachable(h, start, r);
     r->marked += marked;
     return marked;
 }
@@ -610,18 +630,7 @@ static inline void bring_back(sorting *s, gc_header *e) {
     }
 }
 
-__attribute__((noinline)) static void grow_mark_stack(heap *h, size_t needed) {
-    size_t wanted;
-    gc_header **stack = grow_array(h->mark_stack, &h->mark_stack_capacity, needed, sizeof *h->mark_stack,
-                                   INITIAL_TABLE_CAPACITY, &wanted);
-    if (!stack) array_out_of_memory(h, &h->base, wanted, sizeof *h->mark_stack, "mark stack");
-    h->mark_stack = stack;
-}
-
-static inline void push(sorting *s, gc_header *g) {
-    if (UNLIKELY(s->depth == s->h->mark_stack_capacity)) grow_mark_stack(s->h, s->depth + 1);
-    s->h->mark_stack[s->depth++] = g;
-}
+static inline void push(sorting *s, gc_header *g) { mark_stack_push(s->h, &s->depth, g); }
 
 /* visit_reachable: a survivor's children in the region are reachable. */
 static inline void reach_children(sorting *s, const obj *o) {
