@@ -20,6 +20,14 @@
  *                                                cycle root)
  *
  * and this header defines the interface's store and root-stack operations.
+ *
+ * A collector that untracks containers holding no container (rcinc, as
+ * CPython untracks such tuples) must track one again when a container is
+ * stored into it: it defines REFCOUNT_STORE_HOOK before including this, and
+ * a fifth hook, called before every store into a slot of o (value may be
+ * NULL):
+ *
+ *   void refcount_storing(heap *h, obj *o, obj *value)
  */
 #ifndef HEAPLAB_REFCOUNT_H
 #define HEAPLAB_REFCOUNT_H
@@ -47,6 +55,13 @@ __attribute__((always_inline)) static inline size_t refcount_object_size(const o
 __attribute__((always_inline)) static inline void *refcount_block_of(obj *o);
 __attribute__((always_inline)) static inline void refcount_freeing(heap *h, obj *o);
 __attribute__((always_inline)) static inline void refcount_still_referenced(heap *h, obj *o);
+#ifdef REFCOUNT_STORE_HOOK
+__attribute__((always_inline)) static inline void refcount_storing(heap *h, obj *o, obj *value);
+#else
+__attribute__((always_inline)) static inline void refcount_storing(heap *h, obj *o, obj *value) {
+    (void)h, (void)o, (void)value;
+}
+#endif
 
 /* A collector's heap begins with its heap_base. */
 static inline heap_base *base_of(heap *h) { return (heap_base *)h; }
@@ -118,6 +133,7 @@ static inline void decref(heap *h, obj *o) {
 }
 
 inline void obj_set(heap *h, obj *o, uint32_t i, obj *value) {
+    refcount_storing(h, o, value);
     incref(value); /* before the decrement: storing what the slot holds must not free it */
     obj *old = o->refs[i];
     o->refs[i] = value;
@@ -127,6 +143,7 @@ inline void obj_set(heap *h, obj *o, uint32_t i, obj *value) {
 inline void obj_set_pop(heap *h, obj *o, uint32_t i) {
     root_stack *rs = &base_of(h)->roots;
     if (!rs->depth) root_stack_bad_index(rs, SIZE_MAX);
+    refcount_storing(h, o, rs->slots[rs->depth - 1]);
     obj *old = o->refs[i];
     obj *value = rs->slots[--rs->depth];
     o->refs[i] = value; /* the root's count goes with it */
