@@ -27,11 +27,15 @@ ends_out_of_memory() { # variant kilobytes
   status=$?
   [ $status -eq 3 ] || { echo "$1 at $2 KiB: exit $status: $(tail -n 2 "$dir/err")"; return 1; }
   grep -q '^heaplab: out of memory: rings needs' "$dir/err" || { echo "$1: stderr: $(cat "$dir/err")"; return 1; }
+  ! grep -qv '^heaplab: ' "$dir/err" || { echo "$1: stderr has lines of another's: $(grep -v '^heaplab: ' "$dir/err" | head -n 2)"; return 1; }
   [ "$(sed -n '2s/^\([^,]*,\)\{6\}\([^,]*\),.*/\2/p' "$dir/out")" = out-of-memory ] ||
     { echo "$1: no out-of-memory summary: $(head -c 300 "$dir/out")"; return 1; }
 }
 
-for variant in rc+malloc rcgen+malloc rcgen+pool marksweep+malloc marksweep+pool nogc+malloc; do
+# Every collector over malloc (or the one back end it has), and over pool.
+variants=$(./heaplab list | awk '$1 == "variant" { split($2, p, "+"); if (!(p[1] in seen) || p[2] == "malloc") seen[p[1]] = $2
+  if (p[2] == "pool") print $2 } END { for (c in seen) print seen[c] }' | sort)
+for variant in $variants; do
   [ -x "$bin/heaplab-$variant" ] || continue
   for kilobytes in 100000 200000 300000; do
     check "$variant under ulimit -v $kilobytes ends out of memory (exit 3, the stats so far)" \
