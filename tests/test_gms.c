@@ -549,33 +549,36 @@ static void nursery_size_triggers_young_collections(void **state) {
     destroy(h);
 }
 
-/* Live data: young collections every 10 objects promote them all, and a
- * full collection replaces the young one once the growth since the last
- * full collection would pass max(growth-factor x live, min-heap). */
+/* Live data: a collection every 10 objects (the nursery), young ones
+ * promoting them all, until the old generation has grown past
+ * max(growth-factor x the live bytes the last full collection left,
+ * min-heap): then the full nursery gets a full collection instead. */
 static void growth_triggers_full_collections(void **state) {
     (void)state;
     heap *h = knobbed_heap(640, 3200, 0.1); /* 10 objects; 50 objects */
-    for (int i = 1; i <= 50; i++) {
+    for (int i = 1; i <= 70; i++) {
         obj_new(h, 0, 48); /* kept */
         heap_stats s = stats_of(h);
         assert_int_equal(s.generation[0].collections, (uint64_t)(i - 1) / 10);
         assert_int_equal(s.generation[1].collections, 0);
     }
-    obj_new(h, 0, 48); /* growth 3200 + 64 > 3200: full, not young */
+    /* Before the 71st: 60 objects promoted, 3840 > 3200 bytes. */
+    obj_new(h, 0, 48);
     heap_stats s = stats_of(h);
-    assert_int_equal(s.generation[0].collections, 4);
+    assert_int_equal(s.generation[0].collections, 6);
     assert_int_equal(s.generation[1].collections, 1);
-    assert_int_equal(s.live_objects, 51);
-    /* It left 50 objects, 3200 bytes: the allowance is max(320, 3200)
-     * again, and young collections before objects 61, 71, 81 and 91. */
-    for (int i = 52; i <= 100; i++) obj_new(h, 0, 48);
+    assert_int_equal(s.live_objects, 71);
+    /* It left 70 objects, 4480 bytes: the allowance is max(448, 3200)
+     * again, crossed after 60 more (young collections before the 81st,
+     * 91st, ... 131st), so a full one before the 141st. */
+    for (int i = 72; i <= 140; i++) obj_new(h, 0, 48);
     s = stats_of(h);
     assert_int_equal(s.generation[1].collections, 1);
-    assert_int_equal(s.generation[0].collections, 4 + 4);
-    obj_new(h, 0, 48); /* the 101st: 50 more since the full one */
+    assert_int_equal(s.generation[0].collections, 6 + 6);
+    obj_new(h, 0, 48);
     s = stats_of(h);
     assert_int_equal(s.generation[1].collections, 2);
-    assert_int_equal(s.generation[0].collections, 8);
+    assert_int_equal(s.generation[0].collections, 12);
     destroy(h);
 }
 

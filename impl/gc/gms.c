@@ -31,10 +31,11 @@
  * old table: promotion is a table entry and a header word, nothing is
  * copied. Its cost is in proportion to the roots, the remembered set, the
  * survivors and their slots, and the nursery (each young object's header is
- * read, each dead one freed): the old generation is visited only where a
- * root, a survivor or a remembered object points into it, to read that
- * object's header and see that it is old. There is no pass over the old
- * objects.
+ * read, each dead one freed). There is no pass over the old objects, and
+ * the old generation is not even looked at where a root, a survivor or a
+ * remembered object points into it: a reference outside the span of
+ * addresses the young objects occupy is old, and only one inside it has its
+ * header read to tell.
  *
  * The remembered set. A young collection finds what old objects point at
  * only if every reference from an old object to a young one is on record.
@@ -74,15 +75,17 @@
  * young objects and cost a load and a branch not taken; a store into a
  * remembered old object costs the same. The remembering is out of line.
  *
- * When collections run. Two triggers, folded into one allocation budget
- * (heap_base.h) so that obj_new makes one comparison: a young collection
- * before the allocation that would take the bytes allocated since the last
- * collection past nursery-size; a full collection instead when the heap's
- * growth since the last full one (promoted survivors, old garbage and the
- * nursery alike) would pass max(growth-factor x the live bytes that
- * collection left, min-heap): marksweep's policy, counted from the last
- * full collection. Stress collections go round-robin, young then full;
- * collect_only_when_asked turns both triggers off.
+ * When collections run. The nursery fills: a collection runs before the
+ * allocation that would take the bytes allocated since the last collection
+ * past nursery-size, and that is the one comparison obj_new makes against
+ * the allocation budget (heap_base.h), which folds in the heap limit and
+ * the room in the young table too. It is a young collection, unless the old
+ * generation has grown since the last full collection (by promotion: old
+ * garbage counts until a full collection finds it) past max(growth-factor
+ * x the live bytes that collection left, min-heap): then it is a full one,
+ * marksweep's growth policy applied to the old generation. Stress
+ * collections go round-robin, young then full; collect_only_when_asked
+ * turns the nursery, and so both, off.
  *
  * A full collection (collect_full) forgets the remembered set, moves the
  * whole young table into the old one as if every young object had
@@ -109,7 +112,7 @@
 const char gc_name[] = "gms";
 const char gc_description[] =
     "generational mark-sweep, non-moving: young collections mark from the roots and a remembered set and promote "
-    "survivors in place (sticky mark bits); full ones when the heap has grown by a factor of its live size";
+    "survivors in place (sticky mark bits); full ones when the old generation has grown by a factor of the live size";
 const collector_traits gc_traits = {
     .reclaims = GC_RECLAIMS_UNREACHABLE,
     .frees_at_last_reference = false,
@@ -120,12 +123,12 @@ const collector_traits gc_traits = {
 enum { KNOB_GROWTH_FACTOR, KNOB_MIN_HEAP, KNOB_NURSERY_SIZE };
 const knob gc_knobs[] = {
     [KNOB_GROWTH_FACTOR] = {"growth-factor",
-                            "collect everything when the heap has grown since the last full collection by this x "
-                            "the live bytes it left",
+                            "a full collection replaces a young one once the old generation has grown since the last "
+                            "full one by this x the live bytes it left",
                             2.0, 0.1, 1000, false},
-    [KNOB_MIN_HEAP] = {"min-heap", "growth since the last full collection below which no full collection runs",
+    [KNOB_MIN_HEAP] = {"min-heap", "growth of the old generation since the last full collection below which none runs",
                        1048576, 0, 1099511627776.0, true},
-    [KNOB_NURSERY_SIZE] = {"nursery-size", "bytes allocated since the last collection that trigger a young collection",
+    [KNOB_NURSERY_SIZE] = {"nursery-size", "bytes allocated since the last collection that trigger the next",
                            1048576, 0, 1099511627776.0, true},
     {NULL},
 };
@@ -183,7 +186,7 @@ struct heap {
     /* The triggers. */
     double growth_factor;
     uint64_t min_heap_bytes, nursery_bytes;
-    uint64_t full_allowance;                /* growth since the last full collection that triggers the next */
+    uint64_t full_allowance;                /* old growth past which a full collection replaces a young one */
     uint64_t bytes_allocated_at_collection; /* when the last collection, young or full, ended */
     uint64_t live_bytes_after_full;         /* what the last full collection left */
     /* heap_stats. */
@@ -514,23 +517,22 @@ static inline uint64_t nursery_used(const heap *h) {
     return heap_base_bytes_allocated(&h->base) - h->bytes_allocated_at_collection;
 }
 
-/* What the heap has grown by since the last full collection: only young
- * collections have freed since, and only objects allocated since. */
-static inline uint64_t growth_since_full(const heap *h) {
-    uint64_t live = heap_base_live_bytes(&h->base);
-    return live > h->live_bytes_after_full ? live - h->live_bytes_after_full : 0;
+/* What the old generation has grown by since the last full collection:
+ * what young collections promoted since. The young objects are the bytes
+ * allocated since the last collection, none of them freed yet. */
+static inline uint64_t old_growth(const heap *h) {
+    uint64_t old = heap_base_live_bytes(&h->base) - nursery_used(h);
+    return old > h->live_bytes_after_full ? old - h->live_bytes_after_full : 0;
 }
 
-/* The budget folds in both triggers, and the room left in the young table:
- * each allocation takes at least MIN_OBJECT_SIZE of it and one entry. */
+/* The budget is the room left in the nursery, and in the young table: each
+ * allocation takes at least MIN_OBJECT_SIZE of it and one entry. */
 static void set_allocation_budget(heap *h) {
     heap_base *b = &h->base;
     if (h->young.count == h->young.capacity) list_grow(h, &h->young, 1, "young table");
-    uint64_t nursery = nursery_used(h), growth = growth_since_full(h);
+    uint64_t nursery = nursery_used(h);
     uint64_t room = nursery < h->nursery_bytes ? h->nursery_bytes - nursery : 0;
-    uint64_t full_room = growth < h->full_allowance ? h->full_allowance - growth : 0;
     uint64_t table_room = (uint64_t)(h->young.capacity - h->young.count) * MIN_OBJECT_SIZE;
-    if (full_room < room) room = full_room;
     heap_base_reset_budget(b, table_room < room ? table_room : room);
 }
 
@@ -705,7 +707,7 @@ heap *heap_create(const heap_config *config) {
     h->growth_factor = config->knobs[KNOB_GROWTH_FACTOR];
     h->min_heap_bytes = knob_bytes(config->knobs[KNOB_MIN_HEAP]);
     h->nursery_bytes = knob_bytes(config->knobs[KNOB_NURSERY_SIZE]);
-    if (config->collect_only_when_asked) h->min_heap_bytes = h->nursery_bytes = NEVER;
+    if (config->collect_only_when_asked) h->nursery_bytes = NEVER;
     after_collection(h, true); /* an empty heap, as after a full collection */
     return h;
 }
@@ -730,13 +732,15 @@ static obj *init_object_with_room(heap *h, void *block, uint32_t nrefs, uint32_t
     return init_object(h, block, nrefs, nbytes, size);
 }
 
-/* The checked path's trigger (heap_base.h), which asks only whether a full
- * collection is due: it is when the heap's growth would pass the
- * allowance. A young collection that the nursery calls for instead is run
- * here, before the allocation, where the full one would be. */
+/* The checked path's trigger (heap_base.h), which asks whether a full
+ * collection is due: when the nursery is full and the old generation has
+ * grown past its allowance. A full nursery otherwise calls for a young
+ * collection, run here, before the allocation, where the full one would
+ * be. */
 static bool collection_due(heap *h, size_t size) {
-    if (growth_since_full(h) + size > h->full_allowance) return true;
-    if (nursery_used(h) + size > h->nursery_bytes) collect_young(h);
+    if (nursery_used(h) + size <= h->nursery_bytes) return false;
+    if (old_growth(h) > h->full_allowance) return true;
+    collect_young(h);
     return false;
 }
 
