@@ -299,7 +299,7 @@ typedef struct address_span {
 
 static const address_span every_address = {0, UINTPTR_MAX};
 
-static address_span span_of_young(const heap *h) {
+static address_span measure_young_span(const heap *h) {
     uintptr_t low = UINTPTR_MAX, high = 0;
     for (size_t k = 0; k < h->young.count; k++) {
         uintptr_t at = (uintptr_t)h->young.items[k];
@@ -410,8 +410,8 @@ static void promote_survivors(heap *h, gc_collection_summary *summary) {
     old_entry *old = h->old;
     size_t old_count = h->old_count;
     heap_frees freed = heap_base_frees_begin(&h->base);
-    for (size_t k = young->count; k-- > 0;) {
-        if (k >= PREFETCH_DISTANCE) __builtin_prefetch(header_of(young->items[k - PREFETCH_DISTANCE]));
+    for (size_t k = 0; k < young->count; k++) {
+        if (k + PREFETCH_DISTANCE < young->count) __builtin_prefetch(header_of(young->items[k + PREFETCH_DISTANCE]));
         obj *o = young->items[k];
         gms_header *hd = header_of(o);
         size_t size = size_of(o);
@@ -657,7 +657,7 @@ static void collect_young(heap *h) {
     heap_base_collection_begin(b, 0);
     if (UNLIKELY(b->config.verify)) check_before_collection(h);
     gc_collection_summary summary = {.generation = 0, .objects_examined = h->young.count};
-    address_span span = span_of_young(h);
+    address_span span = measure_young_span(h);
     size_t depth = push_remembered(h, span, push_roots(h, span));
     mark_from_stack(h, depth, true, span, &summary);
     promote_survivors(h, &summary);
