@@ -85,7 +85,12 @@
  * x the live bytes that collection left, min-heap): then it is a full one,
  * marksweep's growth policy applied to the old generation. Stress
  * collections go round-robin, young then full; collect_only_when_asked
- * turns the nursery, and so both, off.
+ * turns the nursery, and so both, off. The defaults (a nursery of 256 KiB,
+ * min-heap 512 KiB) keep a small heap's nursery, its old garbage and its
+ * live data within a core's 2 MiB L2 cache: at 1 MiB each, churn (a small
+ * live set) ran 40% slower than under marksweep with its 1 MiB heap,
+ * every allocation and sweep missing the cache (simulated: 4 million
+ * last-level misses against 36 thousand; 31 thousand at the defaults).
  *
  * A full collection (collect_full) forgets the remembered set, moves the
  * whole young table into the old one as if every young object had
@@ -127,9 +132,9 @@ const knob gc_knobs[] = {
                             "full one by this x the live bytes it left",
                             2.0, 0.1, 1000, false},
     [KNOB_MIN_HEAP] = {"min-heap", "growth of the old generation since the last full collection below which none runs",
-                       1048576, 0, 1099511627776.0, true},
+                       524288, 0, 1099511627776.0, true},
     [KNOB_NURSERY_SIZE] = {"nursery-size", "bytes allocated since the last collection that trigger the next",
-                           1048576, 0, 1099511627776.0, true},
+                           262144, 0, 1099511627776.0, true},
     {NULL},
 };
 
