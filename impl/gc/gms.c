@@ -294,10 +294,12 @@ static inline bool mark_old(uint64_t *mark_bits, const obj *o) {
  * old object, known without a look at its header: once the old generation
  * outgrows the cache, that look is a miss to memory for every old object a
  * survivor or a remembered object points at, and it made a young
- * collection's cost grow with the old generation's size (in long-lived's
- * build, 0.7 ms at 100k old nodes, 1.8 ms at 400k). A reference inside
- * may still be old (the allocator reuses memory anywhere): its header
- * decides. A full collection's span is every address. */
+ * collection's cost grow with the old generation's size (long-lived's
+ * build, where every node points at a random older one: the median young
+ * collection took 0.13 ms at 100k old nodes and 0.40 ms at 6.4M; with the
+ * span, 0.07 ms at both). A reference inside may still be old (the
+ * allocator reuses memory anywhere): its header decides. A full
+ * collection's span is every address. */
 typedef struct address_span {
     uintptr_t low, high;
 } address_span;
