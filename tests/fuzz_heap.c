@@ -203,6 +203,7 @@ static void run_input(const uint8_t *data, size_t size) {
     heap_config_set_knob(&config, "threshold0", 1 + (setup >> 3 & 7) * 3);
     heap_config_set_knob(&config, "threshold1", 1 + (setup >> 6));
     heap_config_set_knob(&config, "min-heap", 4096);
+    heap_config_set_knob(&config, "nursery-size", 256 << (setup >> 3 & 3)); /* a young collection every few objects */
     heap *h = heap_create(&config);
 
     while (in.at < in.size) {
