@@ -453,7 +453,19 @@ static void check_stdout(void) {
     _exit(EXIT_WRITE_FAILED);
 }
 
+/* Under an address-space limit (ulimit -v) the stack cannot grow once the
+ * heap has taken the rest of the room, and the out-of-memory path formats
+ * its message and writes the summary on the stack: it faulted there. So the
+ * stack is grown now, while there is room (the kernel never shrinks it). */
+#define STACK_RESERVE (256 * 1024)
+
+__attribute__((noinline)) static void reserve_stack(void) {
+    volatile char room[STACK_RESERVE];
+    for (size_t i = 0; i < sizeof room; i += 4096) room[i] = 0;
+}
+
 int main(int argc, char **argv) {
+    reserve_stack();
     atexit(check_stdout);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
