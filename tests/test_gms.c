@@ -608,13 +608,6 @@ typedef struct graph_model {
     unsigned char *seen;
 } graph_model;
 
-static uint64_t next_random(uint64_t *s) {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 static uint64_t check_against_model(heap *h, root table, graph_model *m) {
     memset(m->seen, 0, STEPS + 1);
     static obj *stack[STEPS + 1];

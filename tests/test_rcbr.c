@@ -646,37 +646,6 @@ static void big_ring_collects_on_a_shallow_stack(void **state) {
 
 /* ---- verify and stress ---- */
 
-static uint64_t next_random(uint64_t *s) {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
-/* Objects reachable from root slot `table`, by the test's own traversal. */
-static uint64_t count_reachable(heap *h, root table) {
-    enum { MAX = 1 << 16 };
-    static obj *seen[MAX], *stack[MAX];
-    uint64_t n = 0;
-    size_t depth = 0;
-    seen[n++] = root_get(h, table);
-    stack[depth++] = root_get(h, table);
-    while (depth) {
-        obj *o = stack[--depth];
-        for (uint32_t i = 0; i < o->nrefs; i++) {
-            obj *c = obj_get(o, i);
-            if (!c) continue;
-            bool known = false;
-            for (uint64_t k = 0; k < n && !known; k++) known = seen[k] == c;
-            if (known) continue;
-            assert_true(n < MAX);
-            seen[n++] = c;
-            stack[depth++] = c;
-        }
-    }
-    return n;
-}
-
 /* A table of slots (the roots' one object), nodes of 0 to 3 slots, edges
  * set, moved in with obj_set_pop and cleared at random: cycles come and go.
  * Returns the objects reachable at the end. */
@@ -810,11 +779,6 @@ static void heap_limit_collects_cycles_first(void **state) {
     assert_int_equal(collected(h), 9 * 2000);
     assert_true(stats_of(h).peak_live_bytes <= 1000 * pair_bytes);
     destroy(h);
-}
-
-static void exit_on_out_of_memory(heap *h, size_t requested, void *data) {
-    (void)h, (void)requested, (void)data;
-    _exit(3);
 }
 
 /* Live data past the limit: the handler is called (in a child process, since

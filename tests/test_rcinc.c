@@ -519,13 +519,6 @@ static void a_million_node_ring_collects_on_a_shallow_stack(void **state) {
 
 /* ---- verify and stress ---- */
 
-static uint64_t next_random(uint64_t *s) {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 /* A table of 48 slots, nodes of 0 to 3 slots (some of atoms only), edges set
  * and cleared at random: cycles, untracked containers stored into, and
  * garbage over every space. Returns the allocations. */
@@ -627,11 +620,6 @@ static void heap_limit_collects_cycles_first(void **state) {
     assert_int_equal(collections(h, 2), 9);
     assert_int_equal(collected(h, 2), 9 * 2000);
     destroy(h);
-}
-
-static void exit_on_out_of_memory(heap *h, size_t requested, void *data) {
-    (void)h, (void)requested, (void)data;
-    _exit(3);
 }
 
 static void heap_limit_ends_in_out_of_memory(void **state) {
