@@ -17,23 +17,26 @@
  * least this far apart: a shorter interval could not be honoured. */
 #define MIN_TRASH_EVERY SERIES_FIRST_INTERVAL
 
+/* One line on stderr, its control characters made printable. */
+static void print_message(const char *format, va_list args) {
+    char line[2048];
+    vsnprintf(line, sizeof line, format, args);
+    cli_printable(line);
+    fprintf(stderr, "heaplab: %s\n", line);
+}
+
 void cli_message(const char *format, ...) {
     va_list args;
     va_start(args, format);
-    char line[2048];
-    vsnprintf(line, sizeof line, format, args);
+    print_message(format, args);
     va_end(args);
-    cli_printable(line);
-    fprintf(stderr, "heaplab: %s\n", line);
 }
 
 void cli_fail(const char *format, ...) {
     va_list args;
     va_start(args, format);
-    char line[2048];
-    vsnprintf(line, sizeof line, format, args);
+    print_message(format, args);
     va_end(args);
-    cli_message("%s", line);
     exit(EXIT_BAD_INPUT);
 }
 
