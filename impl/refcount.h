@@ -7,7 +7,7 @@
  *
  * Include it once, from the collector's own file, whose `struct heap` must
  * begin with a heap_base (that is how these reach the root stack without
- * seeing the rest of it). The collector defines these four, static inline
+ * seeing the rest of it). The collector defines these five, static inline
  * (an empty one costs nothing):
  *
  *   size_t refcount_object_size(const obj *o)   its footprint, as heap_stats counts it
@@ -18,16 +18,13 @@
  *                                                obj_set_pop moved a root's reference to o
  *                                                into a slot (Bacon and Rajan's possible
  *                                                cycle root)
+ *   void refcount_storing(heap *h, obj *o, obj *value)
+ *                                                o's slot is about to hold value (may be
+ *                                                NULL): a store barrier (rcinc tracks an
+ *                                                untracked container again when a container
+ *                                                is stored into it)
  *
  * and this header defines the interface's store and root-stack operations.
- *
- * A collector that untracks containers holding no container (rcinc, as
- * CPython untracks such tuples) must track one again when a container is
- * stored into it: it defines REFCOUNT_STORE_HOOK before including this, and
- * a fifth hook, called before every store into a slot of o (value may be
- * NULL):
- *
- *   void refcount_storing(heap *h, obj *o, obj *value)
  */
 #ifndef HEAPLAB_REFCOUNT_H
 #define HEAPLAB_REFCOUNT_H
@@ -55,13 +52,7 @@ __attribute__((always_inline)) static inline size_t refcount_object_size(const o
 __attribute__((always_inline)) static inline void *refcount_block_of(obj *o);
 __attribute__((always_inline)) static inline void refcount_freeing(heap *h, obj *o);
 __attribute__((always_inline)) static inline void refcount_still_referenced(heap *h, obj *o);
-#ifdef REFCOUNT_STORE_HOOK
 __attribute__((always_inline)) static inline void refcount_storing(heap *h, obj *o, obj *value);
-#else
-__attribute__((always_inline)) static inline void refcount_storing(heap *h, obj *o, obj *value) {
-    (void)h, (void)o, (void)value;
-}
-#endif
 
 /* A collector's heap begins with its heap_base. */
 static inline heap_base *base_of(heap *h) { return (heap_base *)h; }

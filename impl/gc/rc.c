@@ -33,6 +33,7 @@ static inline size_t refcount_object_size(const obj *o) { return size_of(o); }
 static inline void *refcount_block_of(obj *o) { return refcount_of(o); }
 static inline void refcount_freeing(heap *h, obj *o) { (void)h, (void)o; }
 static inline void refcount_still_referenced(heap *h, obj *o) { (void)h, (void)o; }
+static inline void refcount_storing(heap *h, obj *o, obj *value) { (void)h, (void)o, (void)value; }
 
 heap *heap_create(const heap_config *config) {
     heap *h = calloc(1, sizeof *h);

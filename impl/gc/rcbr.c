@@ -268,6 +268,7 @@ static inline void refcount_freeing(heap *h, obj *o) {
 static inline void refcount_still_referenced(heap *h, obj *o) {
     if (o->nrefs && !(gc_of(o)->info & BUFFERED)) buffer_possible_root(h, o);
 }
+static inline void refcount_storing(heap *h, obj *o, obj *value) { (void)h, (void)o, (void)value; }
 
 /* ---- the passes' stack ---- */
 

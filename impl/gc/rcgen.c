@@ -198,6 +198,7 @@ static inline void refcount_freeing(heap *h, obj *o) {
 }
 
 static inline void refcount_still_referenced(heap *h, obj *o) { (void)h, (void)o; }
+static inline void refcount_storing(heap *h, obj *o, obj *value) { (void)h, (void)o, (void)value; }
 
 /* ---- the cycle detector ---- */
 

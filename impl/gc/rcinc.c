@@ -150,7 +150,6 @@
  */
 // allocators: malloc pool
 #include "../growable_array.h"
-#define REFCOUNT_STORE_HOOK /* refcount_storing: a container stored into an untracked one tracks it again */
 #include "../refcount.h"
 
 #include <stdio.h>
